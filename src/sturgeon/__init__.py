@@ -1,0 +1,66 @@
+"""sturgeon: hyperparameter optimization with persistent, shareable studies.
+
+    import sturgeon as sg
+    study = sg.create_study(direction="maximize", storage="sqlite:///sturgeon.db")
+    study.optimize(objective, n_trials=100)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from sturgeon import pruners, samplers, storage
+from sturgeon._exceptions import (
+    DuplicatedStudyError,
+    GridExhaustedError,
+    InvalidSpaceError,
+    InvalidValueError,
+    NoCompletedTrialsError,
+    NotASturgeonDatabaseError,
+    SchemaVersionError,
+    StorageError,
+    StudyNotFoundError,
+    SturgeonError,
+    TrialPruned,
+    TrialStateError,
+)
+from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon.space import Categorical, Distribution, Float, Int
+from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
+from sturgeon.trial import Trial
+
+try:
+    __version__ = version("sturgeon")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Categorical",
+    "Distribution",
+    "DuplicatedStudyError",
+    "Float",
+    "FrozenTrial",
+    "GridExhaustedError",
+    "Int",
+    "InvalidSpaceError",
+    "InvalidValueError",
+    "NoCompletedTrialsError",
+    "NotASturgeonDatabaseError",
+    "SchemaVersionError",
+    "StorageError",
+    "Study",
+    "StudyNotFoundError",
+    "StudySummary",
+    "SturgeonError",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "create_study",
+    "delete_study",
+    "list_studies",
+    "load_study",
+    "pruners",
+    "samplers",
+    "storage",
+]

@@ -1,0 +1,34 @@
+"""Samplers: the strategies that propose parameters. ``make_sampler`` resolves short names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sturgeon._exceptions import InvalidValueError
+from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._grid import GridSampler
+from sturgeon.samplers._random import RandomSampler
+
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "SampleContext", "make_sampler", "SAMPLERS"]
+
+# name -> factory(seed). "auto" resolves to the best strategy available in this version.
+SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
+    "random": lambda seed: RandomSampler(seed=seed),
+    "grid": lambda seed: GridSampler(seed=seed),
+    "auto": lambda seed: RandomSampler(seed=seed),
+}
+
+
+def make_sampler(sampler: str | BaseSampler | None, seed: int | None) -> BaseSampler:
+    """A sampler from a short name or an instance; ``None`` means ``"auto"``."""
+    if sampler is None:
+        sampler = "auto"
+    if isinstance(sampler, BaseSampler):
+        if sampler.seed is None:
+            sampler.seed = seed
+        return sampler
+    if isinstance(sampler, str) and sampler in SAMPLERS:
+        return SAMPLERS[sampler](seed)
+    raise InvalidValueError(
+        f"sampler must be one of {sorted(SAMPLERS)} or a BaseSampler instance, got {sampler!r}"
+    )

@@ -1,0 +1,120 @@
+"""The storage contract: an append-only log of small immutable events per study.
+
+A backend stores studies (name, direction) and, for each study, a totally ordered log
+of ``Event`` records. It never updates or deletes an event (only ``delete_study`` drops
+a whole study). Every process keeps its own materialized view (``StudyView``) and
+catches up by reading the events after its cursor, so readers pay only for what is new.
+
+Concurrency rules every backend must honour:
+
+* ``append`` is atomic: all of its events land, contiguously and in order, or none do.
+* An event may carry a ``unique_key``; at most one event per (study, unique_key) can
+  ever exist. ``append`` returns False, writing nothing, when a key is taken. This
+  settles races: claiming an enqueued trial (``start:N``), finishing a trial
+  (``finish:N``), claiming a grid point (``grid:...``).
+* ``create_trial`` allocates the next trial number of the study, never twice.
+* Event ids are increasing in commit order within a study, so a cursor never skips one.
+
+Heartbeats are the one mutable record: the last time a worker said a RUNNING trial
+is alive. They are kept outside the log so that liveness does not grow it.
+
+All methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["BaseStorage", "Event", "EventKind", "StudyRecord"]
+
+
+class EventKind(enum.IntEnum):
+    """What an event records. Values are stored: never renumber."""
+
+    TRIAL_CREATED = 1  # value: {"state": "RUNNING"|"WAITING", "fixed_params": {...}}
+    TRIAL_STARTED = 2  # a WAITING trial was claimed by a worker; value: None
+    PARAM = 3  # key: name; value: {"value": v, "distribution": {...}}
+    INTERMEDIATE = 4  # key: str(step); value: float
+    TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None}
+    USER_ATTR = 6  # key, value; trial None = study-level
+    SYSTEM_ATTR = 7  # key, value; trial None = study-level
+
+
+@dataclass(frozen=True)
+class Event:
+    """One immutable fact about a study. ``id`` is set by the storage on append."""
+
+    kind: EventKind
+    trial: int | None = None
+    key: str | None = None
+    value: Any = None
+    time: float = 0.0
+    unique_key: str | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """What the storage knows of a study besides its log."""
+
+    study_id: int
+    name: str
+    direction: str
+    created_at: _dt.datetime
+
+
+class BaseStorage(ABC):
+    """Where studies live. See the module docstring for the contract."""
+
+    @abstractmethod
+    def create_study(self, name: str, direction: str) -> int:
+        """Create a study; raise DuplicatedStudyError when the name is taken."""
+
+    @abstractmethod
+    def get_study(self, name: str) -> StudyRecord:
+        """Look a study up by name; raise StudyNotFoundError when absent."""
+
+    @abstractmethod
+    def list_studies(self) -> list[StudyRecord]:
+        """Every study, oldest first."""
+
+    @abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Drop a study and its whole log."""
+
+    @abstractmethod
+    def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
+        """Allocate the next trial number N and append, atomically, a TRIAL_CREATED event
+        for N (unique key ``trial:N``) followed by ``events`` with their trial set to N."""
+
+    @abstractmethod
+    def append(self, study_id: int, events: Sequence[Event]) -> bool:
+        """Append events atomically; False (nothing written) if a unique key is taken."""
+
+    @abstractmethod
+    def read(self, study_id: int, after: int = 0) -> list[Event]:
+        """The study's events with id > ``after``, in log order."""
+
+    @abstractmethod
+    def count_trials(self, study_id: int) -> int:
+        """How many trial numbers the study has allocated."""
+
+    # -- liveness -------------------------------------------------------------------------
+    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
+        """Say that ``trial`` is alive now and should be taken for dead if no other heartbeat
+        comes within ``ttl_seconds``. Backends without liveness ignore it."""
+
+    def clear_heartbeat(self, study_id: int, trial: int) -> None:
+        """Forget the heartbeat of a finished trial."""
+
+    def stale_trials(self, study_id: int) -> list[int]:
+        """Trials whose last heartbeat has expired."""
+        return []
+
+    def close(self) -> None:
+        """Release connections. The storage must not be used afterwards."""

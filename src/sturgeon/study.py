@@ -1,0 +1,465 @@
+"""``Study``: a persistent history of trials, and the functions that create and find studies."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import uuid
+import warnings
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sturgeon._exceptions import (
+    DuplicatedStudyError,
+    GridExhaustedError,
+    InvalidValueError,
+    NoCompletedTrialsError,
+    TrialStateError,
+)
+from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon.pruners import BasePruner, make_pruner
+from sturgeon.samplers import BaseSampler, make_sampler
+from sturgeon.space import Distribution, validate_space
+from sturgeon.storage import BaseStorage, Event, EventKind, StudyRecord, StudyView, get_storage
+from sturgeon.trial import Trial, check_json
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "Study",
+    "StudySummary",
+    "create_study",
+    "delete_study",
+    "list_studies",
+    "load_study",
+]
+
+_DIRECTIONS = ("minimize", "maximize")
+Objective = Callable[[Trial], float]
+
+
+def _check_direction(direction: str) -> str:
+    if direction not in _DIRECTIONS:
+        raise InvalidValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    return direction
+
+
+def _check_seed(seed: int | None) -> int | None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise InvalidValueError(f"seed must be an int >= 0 or None, got {seed!r}")
+    return seed
+
+
+def objective_value(value: Any) -> tuple[float | None, str | None]:
+    """(value, None) for a usable objective value, else (None, why it is unusable)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        return None, f"the objective returned {value!r} ({type(value).__name__}), not a number"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None, f"the objective returned {value!r}, which cannot be read as a number"
+    if not math.isfinite(v):
+        return None, f"the objective returned {v!r}, which is not finite"
+    return v, None
+
+
+class Study:
+    """A named, persistent history of trials in one direction. Use ``create_study`` /
+    ``load_study`` to get one. Thread-safe: many threads may ask, tell and optimize at once."""
+
+    def __init__(
+        self,
+        *,
+        storage: BaseStorage,
+        record: StudyRecord,
+        sampler: str | BaseSampler | None = "auto",
+        pruner: str | BasePruner | None = None,
+        seed: int | None = None,
+    ) -> None:
+        _check_seed(seed)
+        self._storage = storage
+        self._record = record
+        self._study_id = record.study_id
+        self.sampler = make_sampler(sampler, seed)
+        self.pruner = make_pruner(pruner)
+        self._seed = self.sampler.seed if self.sampler.seed is not None else secrets.randbits(32)
+        self._view = StudyView(storage, record.study_id)
+        self._stop_flag = threading.Event()
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def direction(self) -> str:
+        """'minimize' or 'maximize'."""
+        return self._record.direction
+
+    @property
+    def storage(self) -> BaseStorage:
+        return self._storage
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.name!r}, direction={self.direction!r}, sampler={self.sampler!r})"
+
+    # -- reading ---------------------------------------------------------------------------
+    def _synced_trials(self) -> list[FrozenTrial]:
+        self._view.sync()
+        return self._view.trials()
+
+    def _refresh_for_sampler(self) -> list[FrozenTrial]:
+        self.fail_stale_trials()
+        return self._synced_trials()
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, by number (a snapshot)."""
+        return list(self._synced_trials())
+
+    def get_trials(self, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        """Trials, by number, optionally only those in ``states``."""
+        trials = self._synced_trials()
+        if states is None:
+            return list(trials)
+        return [t for t in trials if t.state in states]
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The COMPLETE trial with the best value (the earliest on ties)."""
+        best: FrozenTrial | None = None
+        sign = 1.0 if self.direction == "minimize" else -1.0
+        for t in self._synced_trials():
+            if t.state is TrialState.COMPLETE and t.value is not None:
+                if best is None or sign * t.value < sign * (best.value or 0.0):
+                    best = t
+        if best is None:
+            raise NoCompletedTrialsError(f"study {self.name!r} has no COMPLETE trial yet")
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        self._view.sync()
+        return dict(self._view.user_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value to the study."""
+        if not isinstance(key, str) or not key:
+            raise InvalidValueError(f"set_user_attr: key must be a non-empty string, got {key!r}")
+        check_json(f"set_user_attr({key!r})", value)
+        self._append([Event(EventKind.USER_ATTR, None, key, value)])
+
+    # -- writing ---------------------------------------------------------------------------
+    def _append(self, events: Sequence[Event]) -> bool:
+        return self._storage.append(self._study_id, events)
+
+    def enqueue(
+        self,
+        params: Mapping[str, Any],
+        *,
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> int | None:
+        """Queue a trial with these parameters; the next ``ask`` (any worker) runs it first.
+
+        Parameters the objective asks for but ``params`` lacks are sampled as usual.
+        Returns the trial's number, or None when ``skip_if_exists`` found the same params.
+        """
+        if not isinstance(params, Mapping):
+            raise InvalidValueError(f"enqueue: params must be a dict of name -> value, got {params!r}")
+        for k, v in params.items():
+            if not isinstance(k, str) or not k:
+                raise InvalidValueError(f"enqueue: parameter names must be non-empty strings, got {k!r}")
+            check_json(f"enqueue: parameter {k!r}", v)
+        if skip_if_exists:
+            wanted = dict(params)
+            for t in self._synced_trials():
+                if dict(t.fixed_params) == wanted or dict(t.params) == wanted:
+                    return None
+        events = [Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": dict(params)})]
+        for k, v in (user_attrs or {}).items():
+            check_json(f"enqueue: user_attrs[{k!r}]", v)
+            events.append(Event(EventKind.USER_ATTR, None, k, v))
+        return self._storage.create_trial(self._study_id, events)
+
+    def ask(self, space: Mapping[str, Distribution] | None = None) -> Trial:
+        """Start a trial: the oldest enqueued one if any, else a new one.
+
+        With a declarative ``space``, every parameter in it is suggested at once and
+        ``trial.params`` holds them. Raises ``GridExhaustedError`` when the sampler has
+        nothing left to propose.
+        """
+        if space is not None:
+            space = validate_space(space)
+        self._view.sync()
+        number, fixed = self._claim_waiting()
+        if number is None:
+            if self.sampler.is_exhausted(self._view.trials()):
+                raise GridExhaustedError(f"study {self.name!r}: the sampler's grid is exhausted")
+            number = self._storage.create_trial(
+                self._study_id, [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})]
+            )
+        trial = Trial(self, number, fixed_params=fixed, space=space)
+        try:
+            self.sampler.before_trial(_history_after_sync(self), trial._ctx)
+        except GridExhaustedError as e:
+            self._finish(trial, TrialState.FAIL, None, f"not run: {e}")
+            raise
+        if space:
+            events = []
+            for name, dist in space.items():
+                _, event = trial._decide(name, dist)
+                if event is not None:
+                    events.append(event)
+            self._append(events)
+        return trial
+
+    def _claim_waiting(self) -> tuple[int | None, dict[str, Any]]:
+        for n in self._view.waiting_numbers():
+            if self._append([Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")]):
+                return n, dict(self._view.trial(n).fixed_params)
+        return None, {}
+
+    def tell(
+        self,
+        trial: Trial | int,
+        value: Any = None,
+        *,
+        state: TrialState | None = None,
+        reason: str | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial with its objective ``value`` (or a ``state``: PRUNED or FAIL).
+
+        A value that is NaN, infinite or not a number marks the trial FAIL, with the
+        reason recorded in ``fail_reason``. A PRUNED trial keeps its last reported value.
+        """
+        if isinstance(trial, Trial):
+            if trial.study is not self and trial.study._study_id != self._study_id:
+                raise InvalidValueError(f"tell: trial {trial.number} belongs to another study")
+            handle: Trial | None = trial
+            number = trial.number
+        elif isinstance(trial, int) and not isinstance(trial, bool):
+            handle, number = None, trial
+        else:
+            raise InvalidValueError(f"tell: trial must be a Trial or a trial number, got {trial!r}")
+        if state is not None and not isinstance(state, TrialState):
+            raise InvalidValueError(f"tell: state must be a TrialState, got {state!r}")
+        if state is None or state is TrialState.COMPLETE:
+            v, why = objective_value(value)
+            if why is not None:
+                warnings.warn(f"trial {number} failed: {why}", stacklevel=2)
+                return self._finish(handle or number, TrialState.FAIL, None, why)
+            return self._finish(handle or number, TrialState.COMPLETE, v, None)
+        if state is TrialState.PRUNED:
+            return self._finish(handle or number, TrialState.PRUNED, None, None)
+        if state is TrialState.FAIL:
+            return self._finish(handle or number, TrialState.FAIL, None, reason)
+        raise InvalidValueError(f"tell: state must be COMPLETE, PRUNED or FAIL, got {state.value}")
+
+    def _finish(self, trial: Trial | int, state: TrialState, value: float | None, reason: str | None) -> FrozenTrial:
+        number = trial.number if isinstance(trial, Trial) else trial
+        self._view.sync()
+        if not 0 <= number < len(self._view):
+            raise InvalidValueError(f"tell: study {self.name!r} has no trial {number}")
+        current = self._view.trial(number)
+        if current.state is TrialState.WAITING:
+            raise TrialStateError(f"tell: trial {number} is WAITING (enqueued, never started)")
+        if state is TrialState.PRUNED and value is None:
+            reported = trial._intermediate if isinstance(trial, Trial) else current.intermediate_values
+            if reported:
+                value = reported[max(reported)]
+        events = []
+        if reason is not None:
+            events.append(Event(EventKind.SYSTEM_ATTR, number, "fail_reason", reason))
+        events.append(
+            Event(EventKind.TRIAL_FINISHED, number, value={"state": state.value, "value": value}, unique_key=f"finish:{number}")
+        )
+        if not self._append(events):
+            self._view.sync()
+            raise TrialStateError(f"tell: trial {number} is already finished ({self._view.trial(number).state.value})")
+        if isinstance(trial, Trial):
+            trial._state = state
+        self._storage.clear_heartbeat(self._study_id, number)
+        self._view.sync()
+        return self._view.trial(number)
+
+    # -- crash recovery --------------------------------------------------------------------
+    def fail_stale_trials(self) -> list[int]:
+        """Fail RUNNING trials whose worker stopped sending heartbeats (it crashed or was
+        killed), and enqueue their parameters again. Returns the failed trial numbers."""
+        stale = self._storage.stale_trials(self._study_id)
+        failed: list[int] = []
+        if not stale:
+            return failed
+        self._view.sync()
+        for n in stale:
+            t = self._view.trial(n)
+            if t.state is TrialState.RUNNING:
+                ok = self._append(
+                    [
+                        Event(EventKind.SYSTEM_ATTR, n, "fail_reason", "stale: its worker stopped sending heartbeats"),
+                        Event(EventKind.TRIAL_FINISHED, n, value={"state": "FAIL", "value": None}, unique_key=f"finish:{n}"),
+                    ]
+                )
+                if ok:
+                    failed.append(n)
+                    params = {**t.fixed_params, **t.params}
+                    retry = self._storage.create_trial(
+                        self._study_id,
+                        [
+                            Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": params}),
+                            Event(EventKind.SYSTEM_ATTR, key="retry_of", value=n),
+                        ],
+                    )
+                    self._append([Event(EventKind.SYSTEM_ATTR, n, "retried_as", retry)])
+            self._storage.clear_heartbeat(self._study_id, n)
+        self._view.sync()
+        return failed
+
+    # -- the loop --------------------------------------------------------------------------
+    def optimize(
+        self,
+        func: Objective,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[BaseException]] | type[BaseException] = (),
+        callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+        show_progress_bar: bool | None = None,
+        heartbeat_interval: float = 10.0,
+    ) -> None:
+        """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
+        seconds have passed, the grid is exhausted or ``study.stop()`` is called.
+
+        ``n_jobs`` threads run trials at once (-1: one per CPU). Exceptions listed in
+        ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
+        FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
+        RUNNING trials send a heartbeat every ``heartbeat_interval`` seconds so that a
+        crashed worker's trial can be detected (``fail_stale_trials``), which this method
+        also does when it starts.
+        """
+        from sturgeon._optimize import run_optimize
+
+        run_optimize(
+            self,
+            func,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
+            show_progress_bar=show_progress_bar,
+            heartbeat_interval=heartbeat_interval,
+        )
+
+    def stop(self) -> None:
+        """Ask a running ``optimize`` to finish its current trials and return."""
+        self._stop_flag.set()
+
+    # -- export ----------------------------------------------------------------------------
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per trial: number, state, value, times, ``params_*`` and ``user_attrs_*``."""
+        from sturgeon._export import trials_dataframe
+
+        return trials_dataframe(self.trials)
+
+
+def _history_after_sync(study: Study) -> list[FrozenTrial]:
+    return study._view.trials()
+
+
+# -- module-level functions ----------------------------------------------------------------
+@dataclass(frozen=True)
+class StudySummary:
+    """One line of ``list_studies``."""
+
+    name: str
+    direction: str
+    n_trials: int
+    n_complete: int
+    best_value: float | None
+    created_at: Any
+
+
+def create_study(
+    name: str | None = None,
+    *,
+    direction: str = "minimize",
+    storage: str | BaseStorage | None = None,
+    sampler: str | BaseSampler | None = "auto",
+    pruner: str | BasePruner | None = None,
+    seed: int | None = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Create a study (in memory when ``storage`` is None, else in the database at that URL).
+
+    ``sampler``: "auto", "random", "grid" or a sampler object; ``pruner``: None, "median" or
+    a pruner object; ``seed`` makes the sequence of suggestions reproducible. With
+    ``load_if_exists`` an existing study of that name is loaded instead of refused.
+    """
+    _check_direction(direction)
+    _check_seed(seed)
+    if name is None:
+        name = f"study-{uuid.uuid4().hex[:8]}"
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidValueError(f"study name must be a non-empty string, got {name!r}")
+    backend = get_storage(storage)
+    try:
+        backend.create_study(name, direction)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"a study named {name!r} exists already; pass load_if_exists=True to continue it"
+            ) from None
+    record = backend.get_study(name)
+    if record.direction != direction:
+        raise InvalidValueError(
+            f"study {name!r} exists with direction={record.direction!r}; it cannot be loaded as {direction!r}"
+        )
+    return Study(storage=backend, record=record, sampler=sampler, pruner=pruner, seed=seed)
+
+
+def load_study(
+    name: str,
+    *,
+    storage: str | BaseStorage,
+    sampler: str | BaseSampler | None = "auto",
+    pruner: str | BasePruner | None = None,
+    seed: int | None = None,
+) -> Study:
+    """Open an existing study; ``StudyNotFoundError`` if there is none by that name."""
+    backend = get_storage(storage)
+    return Study(storage=backend, record=backend.get_study(name), sampler=sampler, pruner=pruner, seed=seed)
+
+
+def delete_study(name: str, *, storage: str | BaseStorage) -> None:
+    """Delete a study and all its trials."""
+    backend = get_storage(storage)
+    backend.delete_study(backend.get_study(name).study_id)
+
+
+def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
+    """Every study in the storage, with trial counts and best value."""
+    backend = get_storage(storage)
+    out = []
+    for rec in backend.list_studies():
+        view = StudyView(backend, rec.study_id)
+        view.sync()
+        trials = view.trials()
+        done = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+        best = (min(done) if rec.direction == "minimize" else max(done)) if done else None
+        out.append(StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at))
+    return out

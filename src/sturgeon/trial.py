@@ -1,0 +1,252 @@
+"""``Trial``: the handle an objective gets to suggest parameters and report progress."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sturgeon._exceptions import InvalidSpaceError, InvalidValueError, TrialStateError
+from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon.pruners import Decision
+from sturgeon.samplers import SampleContext
+from sturgeon.space import Categorical, CategoricalChoice, Distribution, Float, Int
+from sturgeon.storage import Event, EventKind
+
+if TYPE_CHECKING:
+    from sturgeon.study import Study
+
+__all__ = ["FrozenTrial", "Trial", "TrialState"]
+
+
+class _LazyHistory(Sequence[FrozenTrial]):
+    """The study's trials, read from storage only if a sampler looks at them."""
+
+    def __init__(self, study: Study) -> None:
+        self._study = study
+        self._trials: list[FrozenTrial] | None = None
+
+    def _get(self) -> list[FrozenTrial]:
+        if self._trials is None:
+            self._trials = self._study._synced_trials()
+        return self._trials
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __iter__(self) -> Iterator[FrozenTrial]:
+        return iter(self._get())
+
+
+def check_json(what: str, value: Any) -> None:
+    """Raise unless ``value`` can be stored as JSON."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidValueError(f"{what}: value {value!r} cannot be stored ({e}); use JSON types") from None
+
+
+class Trial:
+    """One evaluation of the objective. Created by ``Study.ask`` or ``Study.optimize``.
+
+    A Trial is used by one thread. Its parameters are stored as they are suggested, so a
+    crash loses nothing that was decided.
+    """
+
+    def __init__(
+        self,
+        study: Study,
+        number: int,
+        *,
+        fixed_params: Mapping[str, Any] | None = None,
+        space: Mapping[str, Distribution] | None = None,
+    ) -> None:
+        self._study = study
+        self._number = number
+        self._params: dict[str, Any] = {}
+        self._dists: dict[str, Distribution] = {}
+        self._intermediate: dict[int, float] = {}
+        self._user_attrs: dict[str, Any] = {}
+        self._joint: dict[str, Any] | None = None
+        self._joint_space: dict[str, Distribution] = {}
+        self._state = TrialState.RUNNING
+        self._ctx = SampleContext(
+            trial_number=number,
+            rng=np.random.default_rng([study._seed, number]),
+            direction=study.direction,
+            seed=study._seed,
+            space=space,
+            params=self._params,
+            fixed_params=dict(fixed_params or {}),
+            system_attrs={},
+            claim=self._claim,
+            refresh=study._refresh_for_sampler,
+        )
+
+    # -- read-only views ---------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        """The trial's number in its study, from 0."""
+        return self._number
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Parameters suggested so far."""
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, Distribution]:
+        return dict(self._dists)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._ctx.system_attrs)
+
+    @property
+    def intermediate_values(self) -> dict[int, float]:
+        return dict(self._intermediate)
+
+    @property
+    def state(self) -> TrialState:
+        return self._state
+
+    @property
+    def study(self) -> Study:
+        return self._study
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self._number}, params={self._params!r})"
+
+    # -- suggestions ---------------------------------------------------------------------
+    def suggest_float(self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None) -> float:
+        """A float in [low, high]; ``log=True`` samples on a log scale, ``step`` on a grid."""
+        return float(self.suggest(name, Float(low, high, log=log, step=step)))
+
+    def suggest_int(self, name: str, low: int, high: int, *, log: bool = False, step: int = 1) -> int:
+        """An int in [low, high] on a grid of ``step``; ``log=True`` samples on a log scale."""
+        return int(self.suggest(name, Int(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoice]) -> Any:
+        """One of ``choices`` (None, bool, int, float or str values)."""
+        return self.suggest(name, Categorical(choices))
+
+    def suggest(self, name: str, distribution: Distribution) -> Any:
+        """A value for ``name`` from any ``Float`` / ``Int`` / ``Categorical``."""
+        value, event = self._decide(name, distribution)
+        if event is not None:
+            self._study._append([event])
+        return value
+
+    def _decide(self, name: str, dist: Distribution) -> tuple[Any, Event | None]:
+        self._check_running("suggest")
+        if not isinstance(name, str) or not name:
+            raise InvalidSpaceError(f"parameter names must be non-empty strings, got {name!r}")
+        if not isinstance(dist, Distribution):
+            raise InvalidSpaceError(f"parameter {name!r}: expected a Float, Int or Categorical, got {dist!r}")
+        if name in self._params:
+            if self._dists[name] != dist:
+                raise InvalidSpaceError(
+                    f"parameter {name!r} was already suggested in trial {self._number} as "
+                    f"{self._dists[name]!r}; it cannot be asked again as {dist!r}"
+                )
+            return self._params[name], None
+        value = self._pick(name, dist)
+        self._params[name] = value
+        self._dists[name] = dist
+        return value, Event(EventKind.PARAM, self._number, name, [value, dist.to_json()])
+
+    def _pick(self, name: str, dist: Distribution) -> Any:
+        if name in self._ctx.fixed_params:
+            return dist.check(name, self._ctx.fixed_params[name])
+        if dist.is_single:
+            return dist.normalize(dist.decode(0.5))
+        sampler = self._study.sampler
+        if self._joint is None:
+            history = _LazyHistory(self._study)
+            space = self._ctx.space if self._ctx.space is not None else sampler.infer_space(history)
+            self._joint_space = {k: v for k, v in space.items() if k not in self._ctx.fixed_params}
+            self._joint = sampler.sample_joint(self._joint_space, history, self._ctx) if self._joint_space else {}
+        if name in self._joint and self._joint_space.get(name) == dist:
+            value = self._joint[name]
+        else:
+            value = sampler.sample_one(name, dist, _LazyHistory(self._study), self._ctx)
+        if not dist.contains(value):
+            raise RuntimeError(f"{sampler!r} proposed {value!r} for {name!r}, outside {dist!r}")
+        return dist.normalize(value)
+
+    def _claim(self, unique_key: str, attr: str, value: Any) -> bool:
+        ok = self._study._storage.append(
+            self._study._study_id, [Event(EventKind.SYSTEM_ATTR, self._number, attr, value, unique_key=unique_key)]
+        )
+        if ok:
+            self._ctx.system_attrs[attr] = value
+        return ok
+
+    # -- progress and pruning ------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate (validation) score at ``step``, for pruners and plots."""
+        self._check_running("report")
+        if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise InvalidValueError(f"report: step must be an int >= 0, got step={step!r}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise InvalidValueError(f"report: value must be a number, got value={value!r} at step {step}")
+        v = float(value)
+        if not math.isfinite(v):
+            raise InvalidValueError(
+                f"report: value must be finite, got value={v!r} at step {step}; return float('nan') "
+                "from the objective to mark the trial FAIL instead"
+            )
+        step = int(step)
+        if step in self._intermediate:
+            warnings.warn(f"trial {self._number}: step {step} was reported already; ignoring", stacklevel=2)
+            return
+        self._intermediate[step] = v
+        self._study._append([Event(EventKind.INTERMEDIATE, self._number, str(step), v)])
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says to stop this trial now (raise ``TrialPruned``)."""
+        self._check_running("should_prune")
+        if not self._intermediate:
+            return False
+        history = self._study._synced_trials()
+        decision = self._study.pruner.decide(self._snapshot(), history, self._study.direction)
+        return decision is Decision.PRUNE
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value to the trial."""
+        if not isinstance(key, str) or not key:
+            raise InvalidValueError(f"set_user_attr: key must be a non-empty string, got {key!r}")
+        check_json(f"set_user_attr({key!r})", value)
+        self._user_attrs[key] = value
+        self._study._append([Event(EventKind.USER_ATTR, self._number, key, value)])
+
+    # -- internals -----------------------------------------------------------------------
+    def _check_running(self, what: str) -> None:
+        if self._state is not TrialState.RUNNING:
+            raise TrialStateError(f"{what}: trial {self._number} is {self._state.value}, not RUNNING")
+
+    def _snapshot(self) -> FrozenTrial:
+        return FrozenTrial(
+            number=self._number,
+            state=self._state,
+            value=None,
+            params=dict(self._params),
+            distributions=dict(self._dists),
+            intermediate_values=dict(self._intermediate),
+            user_attrs=dict(self._user_attrs),
+            system_attrs=dict(self._ctx.system_attrs),
+            datetime_start=None,
+            datetime_complete=None,
+            fixed_params=dict(self._ctx.fixed_params),
+        )
