@@ -1,8 +1,8 @@
 """sturgeon: hyperparameter optimization with persistent, shareable studies.
 
-    import sturgeon as sg
-    study = sg.create_study(direction="maximize", storage="sqlite:///sturgeon.db")
-    study.optimize(objective, n_trials=100)
+import sturgeon as sg
+study = sg.create_study(direction="maximize", storage="sqlite:///sturgeon.db")
+study.optimize(objective, n_trials=100)
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "TrialState",
+    "TrialStateError",
     "__version__",
     "create_study",
     "delete_study",

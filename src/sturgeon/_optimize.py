@@ -129,7 +129,7 @@ class _Loop:
                 for cb in self.callbacks:
                     cb(self.study, frozen)
                 self.progress.update(self.study, frozen)
-        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as e:
             with self.lock:
                 if self.error is None:
                     self.error = e
@@ -189,7 +189,9 @@ def run_optimize(
     study.fail_stale_trials()
     progress = ProgressBar(enabled=bool(show_progress_bar), n_trials=n_trials, timeout=timeout)
     heartbeat = _Heartbeat(study, heartbeat_interval)
-    loop = _Loop(study, func, n_trials, timeout, catch_t, list(callbacks or ()), progress, heartbeat, heartbeat_interval)
+    loop = _Loop(
+        study, func, n_trials, timeout, catch_t, list(callbacks or ()), progress, heartbeat, heartbeat_interval
+    )
     try:
         if n_jobs == 1:
             loop.worker()

@@ -144,7 +144,7 @@ class Float(Distribution):
     @property
     def _n_steps(self) -> int:
         assert self.step is not None
-        return int(round((self.high - self.low) / self.step))
+        return round((self.high - self.low) / self.step)
 
     @property
     def is_single(self) -> bool:
@@ -283,7 +283,7 @@ class Int(Distribution):
             return self.low
         if self.log:
             a, b = math.log(self.low - 0.5), math.log(self.high + 0.5)
-            return min(max(int(round(math.exp(a + u * (b - a)))), self.low), self.high)
+            return min(max(round(math.exp(a + u * (b - a))), self.low), self.high)
         k = min(int(u * (self._n_steps + 1)), self._n_steps)
         return self.low + k * self.step
 
@@ -319,8 +319,7 @@ class Categorical(Distribution):
                 c = c.item()
             if not _storable(c):
                 raise InvalidSpaceError(
-                    f"Categorical: choice {c!r} cannot be stored; choices must be {_CHOICE_TYPES}"
-                    " (finite floats only)"
+                    f"Categorical: choice {c!r} cannot be stored; choices must be {_CHOICE_TYPES} (finite floats only)"
                 )
             normalized.append(c)
         for i, a in enumerate(normalized):
@@ -388,8 +387,6 @@ def validate_space(space: Mapping[str, Distribution]) -> dict[str, Distribution]
         if not isinstance(name, str) or not name:
             raise InvalidSpaceError(f"space: parameter names must be non-empty strings, got {name!r}")
         if not isinstance(dist, Distribution):
-            raise InvalidSpaceError(
-                f"space: parameter {name!r} must be a Float, Int or Categorical, got {dist!r}"
-            )
+            raise InvalidSpaceError(f"space: parameter {name!r} must be a Float, Int or Categorical, got {dist!r}")
         out[name] = dist
     return out

@@ -55,7 +55,7 @@ def _check_seed(seed: int | None) -> int | None:
 
 def objective_value(value: Any) -> tuple[float | None, str | None]:
     """(value, None) for a usable objective value, else (None, why it is unusable)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+    if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
         return None, f"the objective returned {value!r} ({type(value).__name__}), not a number"
     try:
         v = float(value)
@@ -133,9 +133,9 @@ class Study:
         best: FrozenTrial | None = None
         sign = 1.0 if self.direction == "minimize" else -1.0
         for t in self._synced_trials():
-            if t.state is TrialState.COMPLETE and t.value is not None:
-                if best is None or sign * t.value < sign * (best.value or 0.0):
-                    best = t
+            done = t.state is TrialState.COMPLETE and t.value is not None
+            if done and (best is None or sign * (t.value or 0.0) < sign * (best.value or 0.0)):
+                best = t
         if best is None:
             raise NoCompletedTrialsError(f"study {self.name!r} has no COMPLETE trial yet")
         return best
@@ -285,11 +285,19 @@ class Study:
         if reason is not None:
             events.append(Event(EventKind.SYSTEM_ATTR, number, "fail_reason", reason))
         events.append(
-            Event(EventKind.TRIAL_FINISHED, number, value={"state": state.value, "value": value}, unique_key=f"finish:{number}")
+            Event(
+                EventKind.TRIAL_FINISHED,
+                number,
+                value={"state": state.value, "value": value},
+                unique_key=f"finish:{number}",
+            )
         )
         if not self._append(events):
             self._view.sync()
-            raise TrialStateError(f"tell: trial {number} is already finished ({self._view.trial(number).state.value})")
+            actual = self._view.trial(number).state
+            if isinstance(trial, Trial):
+                trial._state = actual
+            raise TrialStateError(f"tell: trial {number} is already finished ({actual.value})")
         if isinstance(trial, Trial):
             trial._state = state
         self._storage.clear_heartbeat(self._study_id, number)
@@ -311,7 +319,12 @@ class Study:
                 ok = self._append(
                     [
                         Event(EventKind.SYSTEM_ATTR, n, "fail_reason", "stale: its worker stopped sending heartbeats"),
-                        Event(EventKind.TRIAL_FINISHED, n, value={"state": "FAIL", "value": None}, unique_key=f"finish:{n}"),
+                        Event(
+                            EventKind.TRIAL_FINISHED,
+                            n,
+                            value={"state": "FAIL", "value": None},
+                            unique_key=f"finish:{n}",
+                        ),
                     ]
                 )
                 if ok:

@@ -129,7 +129,9 @@ class Trial:
         return f"Trial(number={self._number}, params={self._params!r})"
 
     # -- suggestions ---------------------------------------------------------------------
-    def suggest_float(self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None) -> float:
+    def suggest_float(
+        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
+    ) -> float:
         """A float in [low, high]; ``log=True`` samples on a log scale, ``step`` on a grid."""
         return float(self.suggest(name, Float(low, high, log=log, step=step)))
 

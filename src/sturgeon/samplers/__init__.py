@@ -29,6 +29,4 @@ def make_sampler(sampler: str | BaseSampler | None, seed: int | None) -> BaseSam
         return sampler
     if isinstance(sampler, str) and sampler in SAMPLERS:
         return SAMPLERS[sampler](seed)
-    raise InvalidValueError(
-        f"sampler must be one of {sorted(SAMPLERS)} or a BaseSampler instance, got {sampler!r}"
-    )
+    raise InvalidValueError(f"sampler must be one of {sorted(SAMPLERS)} or a BaseSampler instance, got {sampler!r}")

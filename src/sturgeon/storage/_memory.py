@@ -44,7 +44,7 @@ class InMemoryStorage(BaseStorage):
                 raise DuplicatedStudyError(f"a study named {name!r} exists already")
             sid = self._next_study_id
             self._next_study_id += 1
-            now = _dt.datetime.now(_dt.timezone.utc)
+            now = _dt.datetime.now(_dt.UTC)
             self._studies[sid] = _MemStudy(StudyRecord(sid, name, direction, now))
             return sid
 
@@ -122,5 +122,3 @@ class InMemoryStorage(BaseStorage):
         now = time.time()
         with self._lock:
             return sorted(t for t, expires in self._study(study_id).heartbeats.items() if expires < now)
-
-

@@ -181,7 +181,7 @@ class SQLStorage(BaseStorage):
     # -- studies ---------------------------------------------------------------------------
     @staticmethod
     def _record(row: Any) -> StudyRecord:
-        created = _dt.datetime.fromtimestamp(row.created_at, tz=_dt.timezone.utc)
+        created = _dt.datetime.fromtimestamp(row.created_at, tz=_dt.UTC)
         return StudyRecord(row.study_id, row.name, row.direction, created)
 
     def create_study(self, name: str, direction: str) -> int:
@@ -192,7 +192,9 @@ class SQLStorage(BaseStorage):
                         name=name, direction=direction, created_at=time.time(), n_trials=0, n_appends=0
                     )
                 )
-                return int(res.inserted_primary_key[0])
+                key = res.inserted_primary_key
+                assert key is not None
+                return int(key[0])
         except IntegrityError:
             raise DuplicatedStudyError(f"a study named {name!r} exists already") from None
 

@@ -16,7 +16,7 @@ from sturgeon.storage._base import BaseStorage, Event, EventKind
 
 __all__ = ["StudyView"]
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 def _ts(t: float | None) -> _dt.datetime | None:
@@ -25,18 +25,18 @@ def _ts(t: float | None) -> _dt.datetime | None:
 
 class _Record:
     __slots__ = (
-        "number",
-        "state",
-        "value",
-        "params",
-        "distributions",
-        "intermediate",
-        "user_attrs",
-        "system_attrs",
-        "start",
         "complete",
+        "distributions",
         "fixed",
         "frozen",
+        "intermediate",
+        "number",
+        "params",
+        "start",
+        "state",
+        "system_attrs",
+        "user_attrs",
+        "value",
     )
 
     def __init__(self, number: int, state: TrialState, start: float | None, fixed: dict[str, Any]) -> None:
@@ -94,8 +94,14 @@ class StudyView:
                 self._cursor = events[-1].id
 
     def _distribution(self, data: dict[str, Any]) -> Distribution:
-        key = (data["type"], data.get("low"), data.get("high"), data.get("log"), data.get("step"),
-               tuple(data.get("choices", ())))
+        key = (
+            data["type"],
+            data.get("low"),
+            data.get("high"),
+            data.get("log"),
+            data.get("step"),
+            tuple(data.get("choices", ())),
+        )
         dist = self._dist_cache.get(key)
         if dist is None:
             dist = self._dist_cache[key] = distribution_from_json(data)

@@ -1,0 +1,162 @@
+"""SQLite storage under real conditions: several processes, SIGKILL, foreign and newer files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sturgeon as sg
+from sturgeon import TrialState
+from sturgeon.storage import SCHEMA_VERSION
+
+WORKERS = str(Path(__file__).with_name("_workers.py"))
+
+
+def _spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, WORKERS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_four_processes_share_one_sqlite_study(sqlite_url):
+    sg.create_study(name="shared", storage=sqlite_url)
+    procs = [_spawn("run", sqlite_url, "shared", "30", str(seed)) for seed in range(4)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    trials = sg.load_study(name="shared", storage=sqlite_url).trials
+    assert sorted(t.number for t in trials) == list(range(120))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert all(set(t.params) == {"x", "y"} for t in trials)
+
+
+def test_four_processes_claim_each_enqueued_trial_once(sqlite_url):
+    study = sg.create_study(name="queue", storage=sqlite_url)
+    for i in range(40):
+        study.enqueue({"x": i / 40, "y": i % 11})
+    procs = [_spawn("run", sqlite_url, "queue", "12", str(seed)) for seed in range(4)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    trials = study.trials
+    assert len(trials) == 48 and all(t.state is TrialState.COMPLETE for t in trials)
+    assert [t.params["x"] for t in trials[:40]] == [i / 40 for i in range(40)]
+
+
+def test_four_processes_run_each_grid_point_once(sqlite_url):
+    sg.create_study(name="grid", storage=sqlite_url)
+    procs = [_spawn("grid", sqlite_url, "grid") for _ in range(4)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    trials = sg.load_study(name="grid", storage=sqlite_url).trials
+    done = [t for t in trials if t.state is TrialState.COMPLETE]
+    points = {(t.params["x"], t.params["y"]) for t in done}
+    assert len(points) == len(done) == 5 * 11  # x: 5 grid points of a continuous Float; y: 0..10
+    assert all(t.state is TrialState.COMPLETE or "exhausted" in (t.fail_reason or "") for t in trials)
+
+
+def test_sigkill_mid_trial_keeps_finished_trials_and_requeues_the_stale_one(sqlite_url):
+    sg.create_study(name="crash", storage=sqlite_url)
+    proc = _spawn("hang", sqlite_url, "crash")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "hanging"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    study = sg.load_study(name="crash", storage=sqlite_url)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.RUNNING]
+    stale_params = dict(trials[2].params)
+    assert set(stale_params) == {"x", "y"}
+
+    deadline = time.time() + 10
+    failed: list[int] = []
+    while not failed and time.time() < deadline:  # the heartbeat expires ~1.6 s after the kill
+        failed = study.fail_stale_trials()
+        time.sleep(0.1)
+    assert failed == [2]
+    trials = study.trials
+    assert trials[2].state is TrialState.FAIL and "heartbeat" in trials[2].fail_reason
+    assert trials[3].state is TrialState.WAITING and trials[3].fixed_params == stale_params
+    assert study.fail_stale_trials() == []  # once only
+
+    study.optimize(_workers_objective(), n_trials=2)
+    trials = study.trials
+    assert trials[3].state is TrialState.COMPLETE and trials[3].params == stale_params
+    assert trials[3].system_attrs["retry_of"] == 2
+
+
+def _workers_objective():
+    sys.path.insert(0, str(Path(WORKERS).parent))
+    import _workers
+
+    return _workers.objective
+
+
+def test_optimize_fails_stale_trials_automatically(sqlite_url):
+    sg.create_study(name="auto", storage=sqlite_url)
+    proc = _spawn("hang", sqlite_url, "auto")
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "hanging"
+    proc.kill()
+    proc.wait(timeout=30)
+    time.sleep(2.0)  # let the dead worker's heartbeat expire
+    study = sg.load_study(name="auto", storage=sqlite_url)
+    study.optimize(_workers_objective(), n_trials=1)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
+
+
+def test_study_survives_reopening(sqlite_url):
+    study = sg.create_study(name="persist", storage=sqlite_url, direction="maximize", seed=0)
+    study.optimize(_workers_objective(), n_trials=10)
+    again = sg.load_study(name="persist", storage=sqlite_url)
+    assert again.direction == "maximize"
+    assert [(t.number, t.value, t.params) for t in again.trials] == [
+        (t.number, t.value, t.params) for t in study.trials
+    ]
+    assert again.best_trial.number == study.best_trial.number
+
+
+def test_newer_schema_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    sg.create_study(name="s", storage=url)
+    with sqlite3.connect(tmp_path / "new.db") as con:
+        con.execute("UPDATE sturgeon_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(sg.SchemaVersionError, match="newer than this sturgeon supports.*upgrade"):
+        sg.load_study(name="s", storage=url)
+
+
+def test_text_file_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 20)
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="not a sturgeon database"):
+        sg.create_study(storage=f"sqlite:///{path}")
+    assert path.read_text().startswith("these are my notes")
+
+
+def test_other_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="not a sturgeon one.*customers"):
+        sg.create_study(storage=f"sqlite:///{path}")
+    with sqlite3.connect(path) as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"customers"}
+
+
+def test_directory_is_refused(tmp_path):
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="directory"):
+        sg.create_study(storage=f"sqlite:///{tmp_path}")
+
+
+def test_sqlite_file_is_in_wal_mode(sqlite_url, tmp_path):
+    sg.create_study(name="wal", storage=sqlite_url)
+    with sqlite3.connect(tmp_path / "study.db") as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
