@@ -19,27 +19,35 @@ from sturgeon.storage import SCHEMA_VERSION
 WORKERS = str(Path(__file__).with_name("_workers.py"))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """A study database that several processes open: an SQLite file or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return request.getfixturevalue("postgres").new_database()
+
+
 def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, WORKERS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_four_processes_share_one_sqlite_study(sqlite_url):
-    sg.create_study(name="shared", storage=sqlite_url)
-    procs = [_spawn("run", sqlite_url, "shared", "30", str(seed)) for seed in range(4)]
+def test_four_processes_share_one_study(shared_url):
+    sg.create_study(name="shared", storage=shared_url)
+    procs = [_spawn("run", shared_url, "shared", "30", str(seed)) for seed in range(4)]
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
-    trials = sg.load_study(name="shared", storage=sqlite_url).trials
+    trials = sg.load_study(name="shared", storage=shared_url).trials
     assert sorted(t.number for t in trials) == list(range(120))
     assert all(t.state is TrialState.COMPLETE for t in trials)
     assert all(set(t.params) == {"x", "y"} for t in trials)
 
 
-def test_four_processes_claim_each_enqueued_trial_once(sqlite_url):
-    study = sg.create_study(name="queue", storage=sqlite_url)
+def test_four_processes_claim_each_enqueued_trial_once(shared_url):
+    study = sg.create_study(name="queue", storage=shared_url)
     for i in range(40):
         study.enqueue({"x": i / 40, "y": i % 11})
-    procs = [_spawn("run", sqlite_url, "queue", "12", str(seed)) for seed in range(4)]
+    procs = [_spawn("run", shared_url, "queue", "12", str(seed)) for seed in range(4)]
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
@@ -48,28 +56,28 @@ def test_four_processes_claim_each_enqueued_trial_once(sqlite_url):
     assert [t.params["x"] for t in trials[:40]] == [i / 40 for i in range(40)]
 
 
-def test_four_processes_run_each_grid_point_once(sqlite_url):
-    sg.create_study(name="grid", storage=sqlite_url)
-    procs = [_spawn("grid", sqlite_url, "grid") for _ in range(4)]
+def test_four_processes_run_each_grid_point_once(shared_url):
+    sg.create_study(name="grid", storage=shared_url)
+    procs = [_spawn("grid", shared_url, "grid") for _ in range(4)]
     for p in procs:
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
-    trials = sg.load_study(name="grid", storage=sqlite_url).trials
+    trials = sg.load_study(name="grid", storage=shared_url).trials
     done = [t for t in trials if t.state is TrialState.COMPLETE]
     points = {(t.params["x"], t.params["y"]) for t in done}
     assert len(points) == len(done) == 5 * 11  # x: 5 grid points of a continuous Float; y: 0..10
     assert all(t.state is TrialState.COMPLETE or "exhausted" in (t.fail_reason or "") for t in trials)
 
 
-def test_sigkill_mid_trial_keeps_finished_trials_and_requeues_the_stale_one(sqlite_url):
-    sg.create_study(name="crash", storage=sqlite_url)
-    proc = _spawn("hang", sqlite_url, "crash")
+def test_sigkill_mid_trial_keeps_finished_trials_and_requeues_the_stale_one(shared_url):
+    sg.create_study(name="crash", storage=shared_url)
+    proc = _spawn("hang", shared_url, "crash")
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "hanging"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
 
-    study = sg.load_study(name="crash", storage=sqlite_url)
+    study = sg.load_study(name="crash", storage=shared_url)
     trials = study.trials
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.RUNNING]
     stale_params = dict(trials[2].params)

@@ -23,7 +23,7 @@ from sturgeon.pruners import BasePruner, make_pruner
 from sturgeon.samplers import BaseSampler, make_sampler
 from sturgeon.space import Distribution, validate_space
 from sturgeon.storage import BaseStorage, Event, EventKind, StudyRecord, StudyView, get_storage
-from sturgeon.trial import Trial, check_json
+from sturgeon.trial import Trial, _LazyHistory, check_json
 
 if TYPE_CHECKING:
     import pandas
@@ -207,14 +207,14 @@ class Study:
         self._view.sync()
         number, fixed = self._claim_waiting()
         if number is None:
-            if self.sampler.is_exhausted(self._view.trials()):
+            if self.sampler.is_exhausted(_LazyHistory(self, synced=True)):
                 raise GridExhaustedError(f"study {self.name!r}: the sampler's grid is exhausted")
             number = self._storage.create_trial(
                 self._study_id, [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})]
             )
         trial = Trial(self, number, fixed_params=fixed, space=space)
         try:
-            self.sampler.before_trial(_history_after_sync(self), trial._ctx)
+            self.sampler.before_trial(_LazyHistory(self, synced=True), trial._ctx)
         except GridExhaustedError as e:
             self._finish(trial, TrialState.FAIL, None, f"not run: {e}")
             raise
@@ -388,10 +388,6 @@ class Study:
         from sturgeon._export import trials_dataframe
 
         return trials_dataframe(self.trials)
-
-
-def _history_after_sync(study: Study) -> list[FrozenTrial]:
-    return study._view.trials()
 
 
 # -- module-level functions ----------------------------------------------------------------

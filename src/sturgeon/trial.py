@@ -26,13 +26,14 @@ __all__ = ["FrozenTrial", "Trial", "TrialState"]
 class _LazyHistory(Sequence[FrozenTrial]):
     """The study's trials, read from storage only if a sampler looks at them."""
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: Study, *, synced: bool = False) -> None:
         self._study = study
+        self._synced = synced
         self._trials: list[FrozenTrial] | None = None
 
     def _get(self) -> list[FrozenTrial]:
         if self._trials is None:
-            self._trials = self._study._synced_trials()
+            self._trials = self._study._view.trials() if self._synced else self._study._synced_trials()
         return self._trials
 
     def __len__(self) -> int:
