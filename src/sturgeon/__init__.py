@@ -7,7 +7,7 @@ study.optimize(objective, n_trials=100)
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 from sturgeon import pruners, samplers, storage
 from sturgeon._exceptions import (
@@ -30,8 +30,8 @@ from sturgeon.study import Study, StudySummary, create_study, delete_study, list
 from sturgeon.trial import Trial
 
 try:
-    __version__ = version("sturgeon")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("sturgeon")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [

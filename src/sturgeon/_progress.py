@@ -40,13 +40,13 @@ class ProgressBar:
             )
             if better:
                 self._best = trial.value
+        if self._best is not None:
+            self._bar.set_postfix_str(f"best={self._best:.6g}", refresh=False)
         if self._by_time:
             elapsed = min(time.monotonic() - self._t0, float(self._bar.total))
             self._bar.update(elapsed - self._bar.n)
         else:
             self._bar.update(1)
-        if self._best is not None:
-            self._bar.set_postfix_str(f"best={self._best:.6g}", refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -21,6 +21,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -54,9 +55,17 @@ def _check_bound(kind: str, name: str, value: object) -> float:
     return value_f
 
 
-def _clean(x: float) -> float:
-    """Drop float noise from ``low + k * step`` (0.30000000000000004 -> 0.3)."""
-    return float(f"{x:.12g}")
+_EPS = float(np.finfo(float).eps)
+
+
+def _step_tolerance(a: float, b: float, step: float) -> float:
+    """How far from an integer (a - b) / step may land through float rounding alone."""
+    return max(1e-9, 16 * _EPS * (abs(a) + abs(b)) / step)
+
+
+def _step_value(low: float, step: float, k: int) -> float:
+    """``low + k * step`` in decimal arithmetic, so that -0.3 + 3 * 0.1 is exactly 0.0."""
+    return float(Decimal(repr(low)) + k * Decimal(repr(step)))
 
 
 class Distribution(ABC):
@@ -120,6 +129,8 @@ class Float(Distribution):
             raise InvalidSpaceError(f"Float: log must be True or False, got {log!r}")
         if log and lo <= 0:
             raise InvalidSpaceError(f"Float: log=True needs low > 0, got low={low!r}")
+        if not math.isfinite(hi - lo):
+            raise InvalidSpaceError(f"Float: high - low must be a finite number, got low={low!r}, high={high!r}")
         st: float | None = None
         if step is not None:
             if log:
@@ -128,7 +139,7 @@ class Float(Distribution):
             if st <= 0:
                 raise InvalidSpaceError(f"Float: step must be > 0, got step={step!r}")
             n = (hi - lo) / st
-            if abs(n - round(n)) > 1e-8 * max(1.0, n):
+            if abs(n - round(n)) > _step_tolerance(hi, lo, st):
                 raise InvalidSpaceError(
                     f"Float: step must divide high - low, got step={step!r} for range [{low!r}, {high!r}]"
                 )
@@ -148,7 +159,13 @@ class Float(Distribution):
 
     @property
     def is_single(self) -> bool:
-        return self.low == self.high
+        return self.low == self.high or (self.log and math.log(self.low) == math.log(self.high))
+
+    def _at(self, k: int) -> float:
+        assert self.step is not None
+        if k >= self._n_steps:
+            return self.high
+        return min(max(_step_value(self.low, self.step, k), self.low), self.high)
 
     def contains(self, value: Any) -> bool:
         if not _is_number(value):
@@ -158,13 +175,14 @@ class Float(Distribution):
             return False
         if self.step is not None:
             k = (v - self.low) / self.step
-            return abs(k - round(k)) < 1e-8 * max(1.0, abs(k))
+            return abs(k - round(k)) <= _step_tolerance(v, self.low, self.step)
         return True
 
     def normalize(self, value: Any) -> float:
         v = float(value)
         if self.step is not None:
-            return _clean(self.low + round((v - self.low) / self.step) * self.step)
+            k = min(max(round((v - self.low) / self.step), 0), self._n_steps)
+            return self._at(k)
         return v
 
     def encode(self, value: Any) -> float:
@@ -185,7 +203,7 @@ class Float(Distribution):
         if self.step is not None:
             n = self._n_steps
             k = min(int(u * (n + 1)), n)
-            return min(_clean(self.low + k * self.step), self.high)
+            return self._at(k)
         if self.log:
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
@@ -196,11 +214,11 @@ class Float(Distribution):
         if self.is_single:
             return [self.low]
         if self.step is not None:
-            return [min(_clean(self.low + k * self.step), self.high) for k in range(self._n_steps + 1)]
+            return [self._at(k) for k in range(self._n_steps + 1)]
         if not isinstance(n_points, int) or n_points < 2:
             raise InvalidSpaceError(f"grid: n_points must be an int >= 2, got {n_points!r}")
         pts = np.geomspace(self.low, self.high, n_points) if self.log else np.linspace(self.low, self.high, n_points)
-        out = [_clean(float(p)) for p in pts]
+        out = [min(max(float(p), self.low), self.high) for p in pts]
         out[0], out[-1] = self.low, self.high
         return out
 
@@ -302,7 +320,7 @@ def _storable(choice: object) -> bool:
     return isinstance(choice, float) and math.isfinite(choice)
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, eq=False)
 class Categorical(Distribution):
     """A finite set of unordered choices (None, bool, int, float or str)."""
 
@@ -330,6 +348,16 @@ class Categorical(Distribution):
 
     def __repr__(self) -> str:
         return f"Categorical({list(self.choices)!r})"
+
+    def _key(self) -> tuple[tuple[str, CategoricalChoice], ...]:
+        return tuple((type(c).__name__, c) for c in self.choices)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the choices are equal in order, value and type (True is not 1)."""
+        return isinstance(other, Categorical) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def is_single(self) -> bool:

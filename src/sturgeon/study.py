@@ -457,18 +457,26 @@ def load_study(
 def delete_study(name: str, *, storage: str | BaseStorage) -> None:
     """Delete a study and all its trials."""
     backend = get_storage(storage)
-    backend.delete_study(backend.get_study(name).study_id)
+    try:
+        backend.delete_study(backend.get_study(name).study_id)
+    finally:
+        if backend is not storage:
+            backend.close()
 
 
 def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
     """Every study in the storage, with trial counts and best value."""
     backend = get_storage(storage)
     out = []
-    for rec in backend.list_studies():
-        view = StudyView(backend, rec.study_id)
-        view.sync()
-        trials = view.trials()
-        done = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
-        best = (min(done) if rec.direction == "minimize" else max(done)) if done else None
-        out.append(StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at))
+    try:
+        for rec in backend.list_studies():
+            view = StudyView(backend, rec.study_id)
+            view.sync()
+            trials = view.trials()
+            done = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+            best = (min(done) if rec.direction == "minimize" else max(done)) if done else None
+            out.append(StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at))
+    finally:
+        if backend is not storage:
+            backend.close()
     return out

@@ -100,7 +100,7 @@ class StudyView:
             data.get("high"),
             data.get("log"),
             data.get("step"),
-            tuple(data.get("choices", ())),
+            tuple((type(c).__name__, c) for c in data.get("choices", ())),
         )
         dist = self._dist_cache.get(key)
         if dist is None:

@@ -1,0 +1,168 @@
+"""The ``sturgeon`` command, run in-process on real SQLite files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import sturgeon as sg
+from sturgeon.cli import main
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A database holding study 'demo' after a 3-trial demo run: (storage URL, demo output)."""
+    pytest.importorskip("sklearn")
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'studies.db'}"
+    result = run("demo", "--storage", url, "--n-trials", "3", "--timeout", "60", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    return url, result.output
+
+
+def make_study(url: str, name: str = "quad", n_trials: int = 4) -> None:
+    study = sg.create_study(name=name, storage=url, sampler="random", seed=0)
+    study.optimize(lambda t: (t.suggest_float("x", -1.0, 1.0) - 0.3) ** 2, n_trials=n_trials)
+    study.storage.close()
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert sg.__version__ in result.output
+
+
+def test_demo_prints_a_summary_with_a_test_score(demo_db: tuple[str, str]) -> None:
+    url, output = demo_db
+    assert "Created study 'demo'" in output
+    assert "Best trial: #" in output
+    assert "validation accuracy 0." in output
+    assert "test accuracy       0." in output
+    assert "Trials: 3 this run" in output and "3 in the study" in output
+    assert f"Stored in {url}" in output and "sturgeon show demo --storage" in output
+
+
+def test_demo_in_the_current_folder_continues_the_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn")
+    monkeypatch.chdir(tmp_path)
+    first = run("demo", "--n-trials", "2", "--timeout", "30")
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "sturgeon.db").is_file()
+    assert "see it with: sturgeon show demo\n" in first.output
+
+    second = run("demo", "--n-trials", "2", "--timeout", "30")
+    assert second.exit_code == 0, second.output
+    assert "Continuing the existing study 'demo': it has 2 trials" in second.output
+    assert "Trials: 2 this run" in second.output and "4 in the study" in second.output
+
+    listed = run("studies")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[2].split()[:3] == ["demo", "maximize", "4"]
+
+
+def test_demo_without_scikit_learn_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn` fail
+    result = run("demo", "--storage", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.exit_code == 1
+    assert "pip install 'sturgeon[demo]'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_studies_lists_names_and_counts(demo_db: tuple[str, str]) -> None:
+    url, _ = demo_db
+    result = run("studies", "--storage", url)
+    assert result.exit_code == 0, result.output
+    header, _rule, row = result.output.splitlines()
+    assert header.split() == ["name", "direction", "trials", "complete", "best", "value"]
+    name, direction, trials, complete, best = row.split()
+    assert (name, direction, trials) == ("demo", "maximize", "3")
+    assert 1 <= int(complete) <= 3 and 0.0 < float(best) <= 1.0
+
+
+def test_show_prints_the_best_trial_and_a_table(demo_db: tuple[str, str]) -> None:
+    url, _ = demo_db
+    study = sg.load_study("demo", storage=url)
+    best = study.best_trial
+    study.storage.close()
+    result = run("show", "demo", "--storage", url, "--top", "2")
+    assert result.exit_code == 0, result.output
+    assert f"Best trial: #{best.number}, value {best.value:.6g}" in result.output
+    assert "  learning_rate_init = " in result.output and "  activation = " in result.output
+    table = result.output.split("best first):\n")[1].splitlines()
+    assert table[0].split()[:3] == ["#", "value", "seconds"] and "n_units" in table[0]
+    assert table[2].split()[0] == str(best.number)
+    assert 2 <= len(table) - 2 <= 3  # at most --top rows
+
+
+def test_export_csv_has_one_row_per_trial(demo_db: tuple[str, str]) -> None:
+    url, _ = demo_db
+    result = run("export", "demo", "--storage", url, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["number"] for r in rows] == ["0", "1", "2"]
+    assert {"state", "value", "params_alpha", "params_activation", "user_attrs_fit_time_s"} <= set(rows[0])
+
+
+def test_export_json_to_a_file(demo_db: tuple[str, str], tmp_path: Path) -> None:
+    url, _ = demo_db
+    result = run("export", "demo", "--storage", url, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["number"] for r in rows] == [0, 1, 2]
+    assert all(r["state"] in ("COMPLETE", "PRUNED") for r in rows)
+
+    out = tmp_path / "trials.json"
+    result = run("export", "demo", "--storage", url, "--format", "json", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text()) == rows
+
+
+def test_delete_asks_unless_yes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    make_study(url)
+    kept = run("delete", "quad", "--storage", url, input="n\n")
+    assert kept.exit_code == 1 and "Delete study 'quad' and its 4 trials" in kept.output
+    assert "quad" in run("studies", "--storage", url).output
+
+    deleted = run("delete", "quad", "--storage", url, "--yes")
+    assert deleted.exit_code == 0, deleted.output
+    assert "Deleted study 'quad'" in deleted.output
+    assert run("studies", "--storage", url).output == f"No studies in {url}.\n"
+
+
+@pytest.mark.parametrize("command", ["show", "export", "delete"])
+def test_unknown_study_is_a_clean_error(tmp_path: Path, command: str) -> None:
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    make_study(url)
+    result = run(command, "nope", "--storage", url, *(["--yes"] if command == "delete" else []))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no study named 'nope'")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["studies"], ["show", "demo"], ["demo", "--n-trials", "1"]])
+def test_a_file_that_is_not_a_database_is_a_clean_error(tmp_path: Path, command: list[str]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    result = run(*command, "--storage", f"sqlite:///{notes}")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "is not a sturgeon database" in result.output
+    assert notes.read_text() == "not a database\n"
+
+
+def test_a_missing_default_database_is_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in (["studies"], ["show", "demo"], ["export", "demo"], ["delete", "demo", "--yes"]):
+        result = run(*command)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: no sturgeon database at 'sturgeon.db'")
+    assert list(tmp_path.iterdir()) == []
