@@ -270,17 +270,19 @@ class Study:
         raise InvalidValueError(f"tell: state must be COMPLETE, PRUNED or FAIL, got {state.value}")
 
     def _finish(self, trial: Trial | int, state: TrialState, value: float | None, reason: str | None) -> FrozenTrial:
-        number = trial.number if isinstance(trial, Trial) else trial
-        self._view.sync()
-        if not 0 <= number < len(self._view):
-            raise InvalidValueError(f"tell: study {self.name!r} has no trial {number}")
-        current = self._view.trial(number)
-        if current.state is TrialState.WAITING:
-            raise TrialStateError(f"tell: trial {number} is WAITING (enqueued, never started)")
-        if state is TrialState.PRUNED and value is None:
-            reported = trial._intermediate if isinstance(trial, Trial) else current.intermediate_values
-            if reported:
-                value = reported[max(reported)]
+        if isinstance(trial, Trial):
+            number, reported = trial.number, trial._intermediate
+        else:  # a bare number: check it against the stored trial
+            number = trial
+            self._view.sync()
+            if not 0 <= number < len(self._view):
+                raise InvalidValueError(f"tell: study {self.name!r} has no trial {number}")
+            current = self._view.trial(number)
+            if current.state is TrialState.WAITING:
+                raise TrialStateError(f"tell: trial {number} is WAITING (enqueued, never started)")
+            reported = dict(current.intermediate_values)
+        if state is TrialState.PRUNED and value is None and reported:
+            value = reported[max(reported)]
         events = []
         if reason is not None:
             events.append(Event(EventKind.SYSTEM_ATTR, number, "fail_reason", reason))
@@ -300,7 +302,6 @@ class Study:
             raise TrialStateError(f"tell: trial {number} is already finished ({actual.value})")
         if isinstance(trial, Trial):
             trial._state = state
-        self._storage.clear_heartbeat(self._study_id, number)
         self._view.sync()
         return self._view.trial(number)
 

@@ -14,6 +14,7 @@ Concurrency rules every backend must honour:
   (``finish:N``), claiming a grid point (``grid:...``).
 * ``create_trial`` allocates the next trial number of the study, never twice.
 * Event ids are increasing in commit order within a study, so a cursor never skips one.
+* Appending a TRIAL_FINISHED event also drops that trial's heartbeat, in the same transaction.
 
 Heartbeats are the one mutable record: the last time a worker said a RUNNING trial
 is alive. They are kept outside the log so that liveness does not grow it.
@@ -28,7 +29,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["BaseStorage", "Event", "EventKind", "StudyRecord"]
 
@@ -45,8 +46,7 @@ class EventKind(enum.IntEnum):
     SYSTEM_ATTR = 7  # key, value; trial None = study-level
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One immutable fact about a study. ``id`` is set by the storage on append."""
 
     kind: EventKind
@@ -98,7 +98,8 @@ class BaseStorage(ABC):
 
     @abstractmethod
     def read(self, study_id: int, after: int = 0) -> list[Event]:
-        """The study's events with id > ``after``, in log order."""
+        """The study's events with id > ``after``, in log order (``unique_key`` may be left
+        out: it matters only to appends)."""
 
     @abstractmethod
     def count_trials(self, study_id: int) -> int:

@@ -6,10 +6,9 @@ import datetime as _dt
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 
 from sturgeon._exceptions import DuplicatedStudyError, StudyNotFoundError
-from sturgeon.storage._base import BaseStorage, Event, StudyRecord
+from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 
 __all__ = ["InMemoryStorage"]
 
@@ -70,8 +69,10 @@ class InMemoryStorage(BaseStorage):
             return False
         now = time.time()
         for e in events:
-            study.events.append(replace(e, id=self._next_event_id, time=e.time or now))
+            study.events.append(e._replace(id=self._next_event_id, time=e.time or now))
             self._next_event_id += 1
+            if e.kind is EventKind.TRIAL_FINISHED and e.trial is not None:
+                study.heartbeats.pop(e.trial, None)
         study.keys.update(keys)
         return True
 
@@ -81,8 +82,8 @@ class InMemoryStorage(BaseStorage):
             number = study.n_trials
             study.n_trials += 1
             created, rest = events[0], events[1:]
-            batch = [replace(created, trial=number, unique_key=f"trial:{number}")]
-            batch += [replace(e, trial=number) for e in rest]
+            batch = [created._replace(trial=number, unique_key=f"trial:{number}")]
+            batch += [e._replace(trial=number) for e in rest]
             if not self._append_locked(study, batch):  # pragma: no cover - keys are fresh
                 raise RuntimeError("trial number collision")
             return number

@@ -18,11 +18,12 @@ import datetime as _dt
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from sturgeon._exceptions import (
@@ -37,6 +38,7 @@ from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
 SCHEMA_VERSION = 1
+_KINDS = {int(k): k for k in EventKind}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _md = sa.MetaData()
@@ -135,6 +137,12 @@ class SQLStorage(BaseStorage):
         self.url = url
         self._engine = _make_engine(url)
         self._is_sqlite = self._engine.dialect.name == "sqlite"
+        self._qmark = self._engine.dialect.paramstyle == "qmark"
+        self._integrity_errors: tuple[type[Exception], ...] = (self._engine.dialect.loaded_dbapi.IntegrityError,)
+        self._insert_sql = self._q(
+            "INSERT INTO sturgeon_events (study_id, kind, trial, key, value, time, unique_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
         try:
             self._ensure_schema()
         except DatabaseError as e:
@@ -219,101 +227,135 @@ class SQLStorage(BaseStorage):
                 raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
 
     # -- the log ---------------------------------------------------------------------------
-    def _lock_study(self, conn: Connection, study_id: int, new_trial: bool) -> int:
-        """Take the study's row lock (the SQLite write lock) first thing in the transaction."""
-        values: dict[str, Any] = {"n_appends": _studies.c.n_appends + 1}
-        if new_trial:
-            values["n_trials"] = _studies.c.n_trials + 1
-        row = conn.execute(
-            _studies.update().where(_studies.c.study_id == study_id).values(**values).returning(_studies.c.n_trials)
-        ).first()
-        if row is None:
-            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
-        return int(row[0])
+    # The hot paths speak to the DB-API connection directly with fixed SQL: building an
+    # SQLAlchemy statement per call costs more than the SQLite write itself.
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A cursor in a transaction that commits on success and rolls back on error."""
+        conn = self._engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            yield cur
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
 
-    @staticmethod
-    def _rows(study_id: int, events: Sequence[Event], now: float) -> list[dict[str, Any]]:
-        return [
-            {
-                "study_id": study_id,
-                "kind": int(e.kind),
-                "trial": e.trial,
-                "key": e.key,
-                "value": _dump(e.value),
-                "time": e.time or now,
-                "unique_key": e.unique_key,
-            }
+    def _q(self, sql: str) -> str:
+        return sql if self._qmark else sql.replace("?", "%s")
+
+    def _lock_study(self, cur: Any, study_id: int, new_trial: bool) -> None:
+        """Bump the study row first thing in the transaction. On PostgreSQL the row lock
+        serializes the study's appends, so event ids commit in order; SQLite has one writer
+        at a time anyway, so there only a new trial needs the row (its counter)."""
+        if new_trial:
+            cur.execute(self._q("UPDATE sturgeon_studies SET n_trials = n_trials + 1 WHERE study_id = ?"), (study_id,))
+        elif not self._is_sqlite:
+            cur.execute(
+                self._q("UPDATE sturgeon_studies SET n_appends = n_appends + 1 WHERE study_id = ?"), (study_id,)
+            )
+        else:
+            return
+        if cur.rowcount == 0:
+            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
+
+    def _insert(self, cur: Any, study_id: int, events: Sequence[Event], trial: int | None = None) -> None:
+        now = time.time()
+        rows = [
+            (
+                study_id,
+                int(e.kind),
+                e.trial if trial is None else trial,
+                e.key,
+                _dump(e.value),
+                e.time or now,
+                e.unique_key,
+            )
             for e in events
         ]
+        cur.executemany(self._insert_sql, rows)
+        finished = {r[2] for r, e in zip(rows, events, strict=True) if e.kind is EventKind.TRIAL_FINISHED}
+        for n in finished:  # a finished trial needs no heartbeat
+            cur.execute(self._q("DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ?"), (study_id, n))
+
+    def _integrity(self, e: Exception, study_id: int) -> bool:
+        """True for a taken unique key; raise for a study that is gone."""
+        if "FOREIGN KEY" in str(e).upper():
+            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}") from None
+        return True
 
     def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
-        with self._engine.begin() as conn:
-            number = self._lock_study(conn, study_id, new_trial=True) - 1
-            rows = self._rows(study_id, events, time.time())
-            for r in rows:
-                r["trial"] = number
-            rows[0]["unique_key"] = f"trial:{number}"
-            conn.execute(_events.insert(), rows)
+        with self._cursor() as cur:
+            self._lock_study(cur, study_id, new_trial=True)
+            cur.execute(self._q("SELECT n_trials FROM sturgeon_studies WHERE study_id = ?"), (study_id,))
+            number = int(cur.fetchone()[0]) - 1
+            first = events[0]._replace(unique_key=f"trial:{number}")
+            self._insert(cur, study_id, [first, *events[1:]], trial=number)
             return number
 
     def append(self, study_id: int, events: Sequence[Event]) -> bool:
         if not events:
             return True
         try:
-            with self._engine.begin() as conn:
-                self._lock_study(conn, study_id, new_trial=False)
-                conn.execute(_events.insert(), self._rows(study_id, events, time.time()))
+            with self._cursor() as cur:
+                self._lock_study(cur, study_id, new_trial=False)
+                self._insert(cur, study_id, events)
             return True
-        except IntegrityError:
-            return False
+        except self._integrity_errors as e:
+            return not self._integrity(e, study_id)
 
     def read(self, study_id: int, after: int = 0) -> list[Event]:
-        e = _events.c
-        stmt = (
-            sa.select(e.event_id, e.kind, e.trial, e.key, e.value, e.time, e.unique_key)
-            .where(e.study_id == study_id, e.event_id > after)
-            .order_by(e.event_id)
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        loads = json.loads
-        kinds = {int(k): k for k in EventKind}
-        return [
-            Event(kinds[kind], trial, key, None if value is None else loads(value), t, uk, eid)
-            for eid, kind, trial, key, value, t, uk in rows
-        ]
+        with self._cursor() as cur:
+            cur.execute(
+                self._q(
+                    "SELECT event_id, kind, trial, key, value, time FROM sturgeon_events "
+                    "WHERE study_id = ? AND event_id > ? ORDER BY event_id"
+                ),
+                (study_id, after),
+            )
+            rows = cur.fetchall()
+        if not rows:
+            return []
+        # one json.loads for the whole batch instead of one per event
+        values = json.loads("[" + ",".join("null" if r[4] is None else r[4] for r in rows) + "]")
+        kinds = _KINDS
+        return [Event(kinds[r[1]], r[2], r[3], v, r[5], None, r[0]) for r, v in zip(rows, values, strict=True)]
 
     def count_trials(self, study_id: int) -> int:
-        with self._engine.connect() as conn:
-            row = conn.execute(sa.select(_studies.c.n_trials).where(_studies.c.study_id == study_id)).first()
+        with self._cursor() as cur:
+            cur.execute(self._q("SELECT n_trials FROM sturgeon_studies WHERE study_id = ?"), (study_id,))
+            row = cur.fetchone()
         if row is None:
             raise StudyNotFoundError(f"no study with id {study_id} in {self.url}")
         return int(row[0])
 
     # -- liveness --------------------------------------------------------------------------
     def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
-        hb = _heartbeats.c
         expires = time.time() + ttl_seconds
-        with self._engine.begin() as conn:
-            res = conn.execute(
-                _heartbeats.update().where(hb.study_id == study_id, hb.trial == trial).values(expires=expires)
+        with self._cursor() as cur:
+            cur.execute(
+                self._q("UPDATE sturgeon_heartbeats SET expires = ? WHERE study_id = ? AND trial = ?"),
+                (expires, study_id, trial),
             )
-            if res.rowcount == 0:
-                conn.execute(_heartbeats.insert().values(study_id=study_id, trial=trial, expires=expires))
+            if cur.rowcount == 0:
+                cur.execute(
+                    self._q("INSERT INTO sturgeon_heartbeats (study_id, trial, expires) VALUES (?, ?, ?)"),
+                    (study_id, trial, expires),
+                )
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:
-        hb = _heartbeats.c
-        with self._engine.begin() as conn:
-            conn.execute(_heartbeats.delete().where(hb.study_id == study_id, hb.trial == trial))
+        with self._cursor() as cur:
+            cur.execute(self._q("DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ?"), (study_id, trial))
 
     def stale_trials(self, study_id: int) -> list[int]:
-        hb = _heartbeats.c
-        now = time.time()
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(hb.trial).where(hb.study_id == study_id, hb.expires < now).order_by(hb.trial)
-            ).all()
-        return [int(r[0]) for r in rows]
+        with self._cursor() as cur:
+            cur.execute(
+                self._q("SELECT trial FROM sturgeon_heartbeats WHERE study_id = ? AND expires < ? ORDER BY trial"),
+                (study_id, time.time()),
+            )
+            return [int(r[0]) for r in cur.fetchall()]
 
     def close(self) -> None:
         self._engine.dispose()
