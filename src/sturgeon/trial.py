@@ -89,6 +89,7 @@ class Trial:
             system_attrs={},
             claim=self._claim,
             refresh=study._refresh_for_sampler,
+            set_system_attr=self._set_system_attr,
         )
 
     # -- read-only views ---------------------------------------------------------------------
@@ -195,6 +196,13 @@ class Trial:
         if ok:
             self._ctx.system_attrs[attr] = value
         return ok
+
+    def _set_system_attr(self, key: str, value: Any) -> None:
+        check_json(f"system attribute {key!r}", value)
+        if self._ctx.system_attrs.get(key, object()) == value:
+            return
+        self._ctx.system_attrs[key] = value
+        self._study._append([Event(EventKind.SYSTEM_ATTR, self._number, key, value)])
 
     # -- progress and pruning ------------------------------------------------------------
     def report(self, value: float, step: int) -> None:

@@ -32,7 +32,12 @@ __all__ = ["BaseSampler", "SampleContext"]
 
 @dataclass
 class SampleContext:
-    """What a sampler may know and do for the trial being sampled."""
+    """What a sampler may know and do for the trial being sampled.
+
+    ``claim(unique_key, attr, value)`` reserves something study-wide (False if taken);
+    ``set_system_attr(key, value)`` records a fact on the trial (e.g. which strategy ran);
+    ``refresh()`` re-reads the history.
+    """
 
     trial_number: int
     rng: np.random.Generator
@@ -44,6 +49,7 @@ class SampleContext:
     system_attrs: dict[str, Any] = field(default_factory=dict)
     claim: Callable[[str, str, Any], bool] = lambda key, attr, value: True
     refresh: Callable[[], Sequence[FrozenTrial]] = lambda: ()
+    set_system_attr: Callable[[str, Any], None] = lambda key, value: None
 
 
 class BaseSampler:
