@@ -16,13 +16,13 @@ def objective(trial: sg.Trial) -> float:
 
 
 def run(url: str, name: str, n_trials: int, seed: int) -> None:
-    study = sg.load_study(name=name, storage=url, seed=seed)
+    study = sg.load_study(name=name, storage=url, sampler="random", seed=seed)
     study.optimize(objective, n_trials=n_trials)
 
 
 def hang(url: str, name: str) -> None:
     """Finish two trials, then hang inside the third until killed."""
-    study = sg.load_study(name=name, storage=url)
+    study = sg.load_study(name=name, storage=url, sampler="random")
 
     def objective_then_hang(trial: sg.Trial) -> float:
         value = objective(trial)

@@ -145,7 +145,7 @@ def test_study_can_continue_with_another_sampler(storage):
 def test_random_sampler_draws_are_independent_of_history():
     rng_draws = []
     for n_before in (0, 5):
-        study = sg.create_study(seed=9)
+        study = sg.create_study(sampler="random", seed=9)
         for _ in range(n_before):
             study.tell(study.ask(), 1.0)
         rng_draws.append(study.ask({"x": sg.Float(0, 1)}).params["x"])

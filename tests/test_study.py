@@ -18,7 +18,7 @@ def quadratic(trial: sg.Trial) -> float:
 
 
 def test_define_by_run_records_every_trial(storage):
-    study = sg.create_study(name="s", storage=storage, seed=0)
+    study = sg.create_study(sampler="random", name="s", storage=storage, seed=0)
     study.optimize(quadratic, n_trials=30)
     trials = study.trials
     assert [t.number for t in trials] == list(range(30))
@@ -38,7 +38,7 @@ def quadratic_value(p: dict) -> float:
 
 
 def test_maximize_picks_largest(storage):
-    study = sg.create_study(storage=storage, direction="maximize", seed=1)
+    study = sg.create_study(sampler="random", storage=storage, direction="maximize", seed=1)
     study.optimize(quadratic, n_trials=20)
     assert study.best_value == max(t.value for t in study.trials)
 
@@ -50,7 +50,7 @@ def test_conditional_space(storage):
             return trial.suggest_float("C", 1e-3, 1e3, log=True)
         return trial.suggest_int("depth", 1, 10)
 
-    study = sg.create_study(storage=storage, seed=3)
+    study = sg.create_study(sampler="random", storage=storage, seed=3)
     study.optimize(objective, n_trials=40)
     for t in study.trials:
         expected = {"model", "C"} if t.params["model"] == "svm" else {"model", "depth"}
@@ -59,7 +59,7 @@ def test_conditional_space(storage):
 
 
 def test_same_name_same_range_returns_same_value_and_other_range_errors(storage):
-    study = sg.create_study(storage=storage, seed=0)
+    study = sg.create_study(sampler="random", storage=storage, seed=0)
     trial = study.ask()
     a = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
     assert trial.suggest_float("lr", 1e-4, 1e-1, log=True) == a
@@ -71,7 +71,7 @@ def test_same_name_same_range_returns_same_value_and_other_range_errors(storage)
 
 def test_ask_tell_with_declarative_space(storage):
     space = {"C": sg.Float(1e-3, 1e3, log=True), "kernel": sg.Categorical(["rbf", "linear"]), "k": sg.Int(1, 9, step=2)}
-    study = sg.create_study(name="at", storage=storage, direction="maximize", seed=5)
+    study = sg.create_study(sampler="random", name="at", storage=storage, direction="maximize", seed=5)
     for i in range(10):
         trial = study.ask(space)
         assert set(trial.params) == {"C", "kernel", "k"}
@@ -85,7 +85,7 @@ def test_ask_tell_with_declarative_space(storage):
 
 
 def test_tell_by_number_and_twice_is_an_error(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     trial = study.ask({"x": sg.Float(0, 1)})
     study.tell(trial.number, 0.5)
     with pytest.raises(sg.TrialStateError, match="already finished"):
@@ -98,7 +98,7 @@ def test_tell_by_number_and_twice_is_an_error(storage):
 
 
 def test_enqueue_runs_given_params_first_and_samples_the_rest(storage):
-    study = sg.create_study(storage=storage, seed=0)
+    study = sg.create_study(sampler="random", storage=storage, seed=0)
     n0 = study.enqueue({"x": 1.0, "n": 8, "kind": "b"})
     n1 = study.enqueue({"x": -2.0})
     assert (n0, n1) == (0, 1)
@@ -113,7 +113,7 @@ def test_enqueue_runs_given_params_first_and_samples_the_rest(storage):
 
 
 def test_enqueued_value_outside_the_range_fails_the_trial_clearly(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     study.enqueue({"x": 99.0})
     study.optimize(quadratic, n_trials=1, catch=(sg.InvalidSpaceError,))
     t = study.trials[0]
@@ -125,7 +125,7 @@ def test_enqueued_value_outside_the_range_fails_the_trial_clearly(storage):
     [(float("nan"), "not finite"), (float("inf"), "not finite"), ("0.5", "not a number"), (None, "not a number")],
 )
 def test_bad_objective_values_mark_the_trial_failed_and_go_on(storage, returned, why):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     calls = []
 
     def objective(trial: sg.Trial) -> object:
@@ -142,7 +142,7 @@ def test_bad_objective_values_mark_the_trial_failed_and_go_on(storage, returned,
 
 
 def test_caught_exception_fails_trial_and_continues(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
 
     def objective(trial: sg.Trial) -> float:
         x = trial.suggest_float("x", 0, 1)
@@ -157,7 +157,7 @@ def test_caught_exception_fails_trial_and_continues(storage):
 
 
 def test_uncaught_exception_fails_trial_stops_and_reraises(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
 
     def objective(trial: sg.Trial) -> float:
         trial.suggest_float("x", 0, 1)
@@ -173,7 +173,7 @@ def test_uncaught_exception_fails_trial_stops_and_reraises(storage):
 
 
 def test_pruned_trials_keep_last_reported_value(storage):
-    study = sg.create_study(storage=storage, pruner="median", seed=0)
+    study = sg.create_study(sampler="random", storage=storage, pruner="median", seed=0)
 
     def objective(trial: sg.Trial) -> float:
         x = trial.suggest_float("x", 0, 1)
@@ -193,7 +193,7 @@ def test_pruned_trials_keep_last_reported_value(storage):
 
 
 def test_report_validation(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     trial = study.ask()
     with pytest.raises(sg.InvalidValueError, match="step must be an int >= 0"):
         trial.report(1.0, -1)
@@ -209,7 +209,7 @@ def test_report_validation(storage):
 
 
 def test_user_attrs_and_study_attrs(storage):
-    study = sg.create_study(name="attrs", storage=storage)
+    study = sg.create_study(sampler="random", name="attrs", storage=storage)
     trial = study.ask()
     trial.set_user_attr("fit_time", 1.5)
     with pytest.raises(sg.InvalidValueError, match="cannot be stored"):
@@ -222,14 +222,14 @@ def test_user_attrs_and_study_attrs(storage):
 
 
 def test_best_trial_before_any_complete(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     with pytest.raises(sg.NoCompletedTrialsError, match="no COMPLETE trial"):
         _ = study.best_trial
 
 
 def test_seeded_studies_reproduce_and_differ_by_seed(storage):
     def params(seed: int, name: str) -> list[dict]:
-        study = sg.create_study(name=name, storage=storage, seed=seed)
+        study = sg.create_study(sampler="random", name=name, storage=storage, seed=seed)
         study.optimize(quadratic, n_trials=15)
         return [t.params for t in study.trials]
 
@@ -238,23 +238,23 @@ def test_seeded_studies_reproduce_and_differ_by_seed(storage):
 
 
 def test_parallel_threads_seeded_per_trial_number(storage):
-    serial = sg.create_study(name="serial", storage=storage, seed=11)
+    serial = sg.create_study(sampler="random", name="serial", storage=storage, seed=11)
     serial.optimize(quadratic, n_trials=24)
-    parallel = sg.create_study(name="parallel", storage=storage, seed=11)
+    parallel = sg.create_study(sampler="random", name="parallel", storage=storage, seed=11)
     parallel.optimize(quadratic, n_trials=24, n_jobs=4)
     assert [t.number for t in parallel.trials] == list(range(24))
     assert {t.number: t.params for t in parallel.trials} == {t.number: t.params for t in serial.trials}
 
 
 def test_study_management(storage):
-    sg.create_study(name="one", storage=storage).optimize(quadratic, n_trials=3)
-    sg.create_study(name="two", storage=storage, direction="maximize")
+    sg.create_study(sampler="random", name="one", storage=storage).optimize(quadratic, n_trials=3)
+    sg.create_study(sampler="random", name="two", storage=storage, direction="maximize")
     with pytest.raises(sg.DuplicatedStudyError, match="load_if_exists"):
-        sg.create_study(name="one", storage=storage)
-    again = sg.create_study(name="one", storage=storage, load_if_exists=True)
+        sg.create_study(sampler="random", name="one", storage=storage)
+    again = sg.create_study(sampler="random", name="one", storage=storage, load_if_exists=True)
     assert len(again.trials) == 3
     with pytest.raises(sg.InvalidValueError, match="direction"):
-        sg.create_study(name="one", storage=storage, direction="maximize", load_if_exists=True)
+        sg.create_study(sampler="random", name="one", storage=storage, direction="maximize", load_if_exists=True)
     summaries = {s.name: s for s in sg.list_studies(storage)}
     assert summaries["one"].n_trials == 3 and summaries["one"].best_value == again.best_value
     assert summaries["two"].n_trials == 0 and summaries["two"].best_value is None
@@ -265,7 +265,7 @@ def test_study_management(storage):
 
 
 def test_optimize_stops_on_timeout_and_on_stop(storage):
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
 
     def objective(trial: sg.Trial) -> float:
         if trial.number == 4:
@@ -280,7 +280,7 @@ def test_optimize_stops_on_timeout_and_on_stop(storage):
 
 def test_callbacks_see_each_finished_trial(storage):
     seen = []
-    study = sg.create_study(storage=storage)
+    study = sg.create_study(sampler="random", storage=storage)
     study.optimize(quadratic, n_trials=5, callbacks=[lambda s, t: seen.append((t.number, t.state))])
     assert seen == [(i, TrialState.COMPLETE) for i in range(5)]
 
@@ -295,7 +295,7 @@ def test_callbacks_see_each_finished_trial(storage):
     ],
 )
 def test_optimize_argument_errors(kwargs, match):
-    study = sg.create_study()
+    study = sg.create_study(sampler="random")
     with pytest.raises(sg.InvalidValueError, match=match):
         study.optimize(quadratic, **kwargs)
 
@@ -314,7 +314,7 @@ def test_create_study_argument_errors():
 
 
 def test_to_dataframe(storage):
-    study = sg.create_study(storage=storage, seed=0)
+    study = sg.create_study(sampler="random", storage=storage, seed=0)
     study.optimize(quadratic, n_trials=4)
     df = study.to_dataframe()
     assert list(df["number"]) == [0, 1, 2, 3]

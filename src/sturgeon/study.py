@@ -383,6 +383,18 @@ class Study:
         """Ask a running ``optimize`` to finish its current trials and return."""
         self._stop_flag.set()
 
+    # -- reading the results -----------------------------------------------------------------
+    def suggested_ranges(self, *, top_fraction: float = 0.2, margin: float = 0.25) -> dict[str, Distribution]:
+        """The ranges where the best ``top_fraction`` of the trials lie (widened by ``margin`` of
+        their span), as a space to search next: ``study.ask(study.suggested_ranges())``.
+        Warns for each parameter whose best value sits at a bound ("widen the range")."""
+        from sturgeon.analysis import edge_warnings, narrowed_space
+
+        trials = self._synced_trials()
+        for msg in edge_warnings(trials, self.direction):
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        return narrowed_space(trials, self.direction, top_fraction=top_fraction, margin=margin)
+
     # -- export ----------------------------------------------------------------------------
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per trial: number, state, value, times, ``params_*`` and ``user_attrs_*``."""

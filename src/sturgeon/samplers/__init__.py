@@ -5,17 +5,39 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sturgeon._exceptions import InvalidValueError
+from sturgeon.samplers._auto import AutoSampler
 from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._cmaes import CmaEsSampler
+from sturgeon.samplers._coarse_to_fine import CoarseToFineSampler
 from sturgeon.samplers._grid import GridSampler
+from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
+from sturgeon.samplers._qmc import QMCSampler
 from sturgeon.samplers._random import RandomSampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "SampleContext", "make_sampler", "SAMPLERS"]
+__all__ = [
+    "SAMPLERS",
+    "AutoSampler",
+    "BaseSampler",
+    "CmaEsSampler",
+    "CoarseToFineSampler",
+    "GridSampler",
+    "HistoryEncoder",
+    "Observations",
+    "QMCSampler",
+    "RandomSampler",
+    "SampleContext",
+    "infer_intersection_space",
+    "make_sampler",
+]
 
-# name -> factory(seed). "auto" resolves to the best strategy available in this version.
+# name -> factory(seed)
 SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
     "random": lambda seed: RandomSampler(seed=seed),
     "grid": lambda seed: GridSampler(seed=seed),
-    "auto": lambda seed: RandomSampler(seed=seed),
+    "qmc": lambda seed: QMCSampler(seed=seed),
+    "cmaes": lambda seed: CmaEsSampler(seed=seed),
+    "coarse_to_fine": lambda seed: CoarseToFineSampler(seed=seed),
+    "auto": lambda seed: AutoSampler(seed=seed),
 }
 
 

@@ -1,0 +1,86 @@
+"""``"auto"``: picks the strategy for each trial from the space and the history.
+
+The rule (checked on ``benchmarks/samplers.py``):
+
+* a Gaussian process while the study is small (at most ``gp_max_trials`` complete trials)
+  and the space is numeric or mixed, without conditional parameters, and of moderate
+  dimension (at most ``gp_max_dim``);
+* TPE otherwise: conditional spaces, large or mostly categorical spaces, long studies.
+
+Both start from the same scrambled Sobol design, so switching mid-study keeps a good spread.
+The choice is recorded on every trial as the system attribute ``auto:sampler``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._observations import infer_intersection_space
+from sturgeon.space import Categorical, Distribution
+
+__all__ = ["AutoSampler"]
+
+_ATTR = "auto:sampler"
+
+
+class AutoSampler(BaseSampler):
+    """Delegates each trial to GP or TPE (see the module docstring)."""
+
+    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200, gp_max_dim: int = 16) -> None:
+        super().__init__(seed=seed)
+        self.gp_max_trials = gp_max_trials
+        self.gp_max_dim = gp_max_dim
+        self._lock = threading.Lock()
+        self._delegates: dict[str, BaseSampler] = {}
+
+    def _delegate(self, name: str) -> BaseSampler:
+        from sturgeon.samplers import SAMPLERS
+
+        with self._lock:
+            if name not in self._delegates:
+                if name not in SAMPLERS:
+                    name = "qmc" if "qmc" in SAMPLERS else "random"
+                self._delegates[name] = SAMPLERS[name](self.seed)
+            return self._delegates[name]
+
+    def choose(self, history: Sequence[FrozenTrial], space: Mapping[str, Distribution] | None = None) -> str:
+        """The strategy for the next trial."""
+        done = [t for t in history if t.state is TrialState.COMPLETE]
+        joint = dict(space) if space is not None else infer_intersection_space(history)
+        seen: set[str] = set()
+        for t in done:
+            seen.update(t.distributions)
+        conditional = space is None and bool(seen - set(joint))
+        n_cat = sum(isinstance(d, Categorical) for d in joint.values())
+        mostly_categorical = bool(joint) and n_cat > len(joint) / 2
+        if conditional or mostly_categorical or len(joint) > self.gp_max_dim or len(done) > self.gp_max_trials:
+            return "tpe"
+        return "gp"
+
+    def _chosen(self, history: Sequence[FrozenTrial], ctx: SampleContext) -> BaseSampler:
+        name = ctx.system_attrs.get(_ATTR)
+        if name is None:
+            name = self.choose(history, ctx.space)
+            ctx.set_system_attr(_ATTR, name)
+        return self._delegate(str(name))
+
+    def before_trial(self, history: Sequence[FrozenTrial], ctx: SampleContext) -> None:
+        if not ctx.fixed_params:
+            self._chosen(history, ctx).before_trial(history, ctx)
+
+    def infer_space(self, history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
+        return infer_intersection_space(history)
+
+    def sample_joint(
+        self, space: Mapping[str, Distribution], history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> dict[str, Any]:
+        return self._chosen(history, ctx).sample_joint(space, history, ctx)
+
+    def sample_one(
+        self, name: str, distribution: Distribution, history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> Any:
+        return self._chosen(history, ctx).sample_one(name, distribution, history, ctx)
