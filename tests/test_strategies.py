@@ -164,3 +164,19 @@ def test_coarse_to_fine_narrows_after_the_coarse_stage():
     assert stages[0] == 0 and max(stages) >= 2
     late = [t.params["lr"] for t in study.trials[-10:]]
     assert all(1e-5 < v < 1e-1 for v in late), late
+
+
+@pytest.mark.parametrize("name", ["random", "qmc", "grid"])
+def test_parallel_workers_reproduce_the_serial_study(name):
+    space = {"x": sg.Int(0, 7), "y": sg.Float(0, 1, step=0.25), "c": sg.Categorical(["a", "b"])}
+
+    def objective(trial: sg.Trial) -> float:
+        return trial.suggest_int("x", 0, 7) + trial.suggest_float("y", 0, 1, step=0.25)
+
+    runs = []
+    for n_jobs in (1, 4):
+        sampler = sg.samplers.GridSampler(space) if name == "grid" else name
+        study = sg.create_study(sampler=sampler, seed=3)
+        study.optimize(objective, n_trials=40, n_jobs=n_jobs)
+        runs.append({t.number: t.params for t in study.trials})
+    assert runs[0] == runs[1]

@@ -120,7 +120,15 @@ class GridSampler(BaseSampler):
             history = ctx.refresh()
             space = self._space_for(history, ctx)
         claimed = self._claimed(history)
-        for index in self._order(self.grid_size(space)):
+        order = self._order(self.grid_size(space))
+        # Trial i first tries the i-th point, so a grid study maps trial numbers to points the
+        # same way whatever the timing of parallel workers; a taken point falls back to the first free one.
+        if ctx.trial_number < len(order) and order[ctx.trial_number] not in claimed:
+            index = order[ctx.trial_number]
+            if ctx.claim(f"grid:{index}", _ATTR, index):
+                ctx.system_attrs[_ATTR] = index
+                return
+        for index in order:
             if index in claimed:
                 continue
             if ctx.claim(f"grid:{index}", _ATTR, index):
