@@ -10,7 +10,6 @@ once per parameter and side ("lr best at the upper bound 0.1: widen the range").
 
 from __future__ import annotations
 
-import logging
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -24,8 +23,6 @@ from sturgeon.samplers._qmc import QMCSampler, sobol_point
 from sturgeon.space import Distribution
 
 __all__ = ["CoarseToFineSampler"]
-
-_log = logging.getLogger("sturgeon")
 
 
 class CoarseToFineSampler(BaseSampler):
@@ -89,7 +86,6 @@ class CoarseToFineSampler(BaseSampler):
                 if key not in self._warned:
                     self._warned.add(key)
                     warnings.warn(msg, UserWarning, stacklevel=2)
-                    _log.warning(msg)
 
     def sample_one(
         self, name: str, distribution: Distribution, history: Sequence[FrozenTrial], ctx: SampleContext
