@@ -13,6 +13,7 @@ from sturgeon.samplers._grid import GridSampler
 from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
 from sturgeon.samplers._qmc import QMCSampler
 from sturgeon.samplers._random import RandomSampler
+from sturgeon.samplers._tpe import TPESampler
 
 __all__ = [
     "SAMPLERS",
@@ -26,6 +27,7 @@ __all__ = [
     "QMCSampler",
     "RandomSampler",
     "SampleContext",
+    "TPESampler",
     "infer_intersection_space",
     "make_sampler",
 ]
@@ -37,6 +39,7 @@ SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
     "qmc": lambda seed: QMCSampler(seed=seed),
     "cmaes": lambda seed: CmaEsSampler(seed=seed),
     "coarse_to_fine": lambda seed: CoarseToFineSampler(seed=seed),
+    "tpe": lambda seed: TPESampler(seed=seed),
     "auto": lambda seed: AutoSampler(seed=seed),
 }
 
