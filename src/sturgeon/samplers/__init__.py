@@ -9,6 +9,7 @@ from sturgeon.samplers._auto import AutoSampler
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._cmaes import CmaEsSampler
 from sturgeon.samplers._coarse_to_fine import CoarseToFineSampler
+from sturgeon.samplers._gp import GPSampler
 from sturgeon.samplers._grid import GridSampler
 from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
 from sturgeon.samplers._qmc import QMCSampler
@@ -21,6 +22,7 @@ __all__ = [
     "BaseSampler",
     "CmaEsSampler",
     "CoarseToFineSampler",
+    "GPSampler",
     "GridSampler",
     "HistoryEncoder",
     "Observations",
@@ -40,6 +42,7 @@ SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
     "cmaes": lambda seed: CmaEsSampler(seed=seed),
     "coarse_to_fine": lambda seed: CoarseToFineSampler(seed=seed),
     "tpe": lambda seed: TPESampler(seed=seed),
+    "gp": lambda seed: GPSampler(seed=seed),
     "auto": lambda seed: AutoSampler(seed=seed),
 }
 

@@ -1,0 +1,295 @@
+"""Gaussian-process Bayesian optimization: the adapter between trials and ``sturgeon._gp``.
+
+Per trial, over the joint space (the declarative one, else the parameters every completed
+trial shares):
+
+1. the first ``n_startup_trials`` complete trials come from the study's scrambled Sobol
+   sequence (point ``trial_number``, as ``QMCSampler`` draws it);
+2. then the completed values are power-transformed and standardized, and an ARD Matern-5/2
+   GP with input warping is fitted by MAP (warm-started from this sampler's last fit);
+3. RUNNING / WAITING trials join the posterior at their points with the worst value seen
+   (the constant liar of ``HistoryEncoder``), so parallel workers spread out;
+4. the next point maximizes log expected improvement: over every unvisited point when the
+   space is finite and small, else by Sobol + local candidates, batched L-BFGS-B and a
+   discrete local search; every other trial searches only a TuRBO-style trust region
+   around the incumbent, its size replayed from the history.
+
+Parameters outside the joint space (conditional branches, a define-by-run first trial) get
+point ``trial_number`` of their own one-dimensional Sobol sequence, as in ``QMCSampler``.
+
+Randomness comes only from ``ctx.rng``. The last hyperparameters per space are cached as a
+starting point for the next fit; that cache only saves time and is rebuilt on demand.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sturgeon._exceptions import InvalidValueError
+from sturgeon._frozen import FrozenTrial
+from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
+from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._observations import HistoryEncoder, infer_intersection_space
+from sturgeon.samplers._qmc import QMCSampler, sobol_point
+from sturgeon.space import Categorical, Distribution, Float, Int
+
+__all__ = ["GPSampler"]
+
+_MAX_LEVELS = 512  # ordinal dims with more levels are optimized as continuous, then decoded
+_MAX_ENUMERATE = 4096  # finite spaces up to this size are scored point by point
+_MAX_FIT = 200  # rows used to fit hyperparameters
+_MAX_POSTERIOR = 500  # rows the posterior is conditioned on (the best half + a random half)
+_REFIT_EVERY = 8  # beyond small n, also fit from the default start every few trials
+_FIT_EVERY_TRIAL = 100  # beyond this many rows, refit only every _REFIT_EVERY trials
+_N_ANCHORS = 5
+_WARP = False
+_TRUST_REGION = False
+_TR_EVERY = 2  # trials with trial_number % _TR_EVERY == 1 search the trust region
+_POWER = True
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The acquisition: log EI under the posterior, below the incumbent ``best``."""
+
+    posterior: gp.Posterior
+    best: float
+
+    def value(self, U: np.ndarray) -> np.ndarray:
+        mean, var = self.posterior.predict(U)
+        return acquisition.log_ei(mean, var, self.best)
+
+    def value_and_grad(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, var, dmean, dvar = self.posterior.predict_with_grad(U)
+        return acquisition.log_ei_with_grad(mean, var, dmean, dvar, self.best)
+
+
+def _levels(dist: Distribution) -> np.ndarray | None:
+    """The encodings a discrete dimension can take, or None for continuous / huge ranges."""
+    if isinstance(dist, Categorical):
+        return (np.arange(len(dist.choices)) + 0.5) / len(dist.choices)
+    if isinstance(dist, Float) and dist.step is None:
+        return None
+    if isinstance(dist, (Float, Int)):
+        n = round((dist.high - dist.low) / dist.step) + 1 if dist.step else 0
+        if n > _MAX_LEVELS:
+            return None
+        if isinstance(dist, Int) and dist.log:
+            return np.array([dist.encode(v) for v in range(dist.low, dist.high + 1)])
+        return (np.arange(n) + 0.5) / n
+    return None
+
+
+def _dims(dists: Sequence[Distribution]) -> optim.Dims:
+    return optim.Dims(tuple(_levels(d) for d in dists), np.array([isinstance(d, Categorical) for d in dists]))
+
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter: Any = None
+_blas_controller: Any = None
+
+
+@contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """One BLAS thread while the GP runs: its matrices are small, and on a busy machine
+    OpenBLAS threads spinning against each other cost 10-100x. Needs ``threadpoolctl``;
+    without it this does nothing. Reference-counted, so concurrent samplers are safe."""
+    global _blas_users, _blas_limiter, _blas_controller
+    with _blas_lock:
+        if _blas_users == 0:
+            if _blas_controller is None:
+                try:
+                    from threadpoolctl import ThreadpoolController
+                except ImportError:
+                    _blas_controller = False
+                else:
+                    _blas_controller = ThreadpoolController()
+            if _blas_controller:
+                _blas_limiter = _blas_controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+class GPSampler(BaseSampler):
+    """Bayesian optimization with a Gaussian process and log expected improvement.
+
+    Args:
+        n_startup_trials: complete trials drawn from the Sobol sequence before the GP
+            takes over; None means ``max(5, d + 1)`` for a ``d``-dimensional space.
+        seed: the study's seed when None.
+    """
+
+    def __init__(self, *, n_startup_trials: int | None = None, seed: int | None = None) -> None:
+        super().__init__(seed=seed)
+        if n_startup_trials is not None and (
+            isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 1
+        ):
+            raise InvalidValueError(f"GPSampler: n_startup_trials must be an int >= 1, got {n_startup_trials!r}")
+        self.n_startup_trials = n_startup_trials
+        self._encoder = HistoryEncoder()
+        self._qmc = QMCSampler()
+        self._lock = threading.Lock()
+        self._theta_cache: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"GPSampler(n_startup_trials={self.n_startup_trials!r}, seed={self.seed!r})"
+
+    def infer_space(self, history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
+        return infer_intersection_space(history)
+
+    def sample_one(
+        self, name: str, distribution: Distribution, history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> Any:
+        return self._qmc.sample_one(name, distribution, history, ctx)
+
+    def sample_joint(
+        self, space: Mapping[str, Distribution], history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> dict[str, Any]:
+        names = sorted(n for n, dist in space.items() if not dist.is_single)
+        if not names:
+            return {}
+        dists = [space[n] for n in names]
+        d = len(names)
+        obs = self._encoder.observations(
+            history, dict(zip(names, dists, strict=True)), ctx.direction, exclude=ctx.trial_number
+        )
+        known = ~np.isnan(obs.X).any(axis=1)
+        done = known & ~obs.pending
+        n_startup = self.n_startup_trials if self.n_startup_trials is not None else max(5, d + 1)
+        if done.sum() < n_startup:
+            u = self._initial_point(dists, obs.X[known], ctx)
+        else:
+            order = np.argsort(obs.numbers[done], kind="stable")  # trial order, for the trust region
+            with _single_threaded_blas():
+                u = self._propose(
+                    names,
+                    dists,
+                    obs.X[done][order],
+                    obs.y[done][order],
+                    obs.X[known & obs.pending],
+                    obs.y[known & obs.pending],
+                    n_startup,
+                    ctx,
+                )
+        return {n: dist.decode(float(v)) for n, dist, v in zip(names, dists, u, strict=True)}
+
+    def _initial_point(self, dists: list[Distribution], visited: np.ndarray, ctx: SampleContext) -> np.ndarray:
+        """Sobol point ``trial_number``; in a small finite space, a random unvisited point
+        instead when that one was visited already."""
+        u = sobol_point(ctx.trial_number, len(dists), ctx.seed)
+        dims = _dims(dists)
+        if dims.size() > _MAX_ENUMERATE:
+            return u
+        points = optim.enumerate_points(dims)
+        fresh = ~_matches_any(points, visited)
+        if not fresh.any() or not _matches_any(dims.snap(u[None, :]), visited)[0]:
+            return u
+        return points[fresh][ctx.rng.integers(int(fresh.sum()))]
+
+    # -- the model ----------------------------------------------------------------------------
+    def _fit(
+        self, key: tuple[Any, ...], X: np.ndarray, z: np.ndarray, layout: gp.Layout, rng: np.random.Generator
+    ) -> gp.GPParams:
+        n_total = X.shape[0]
+        if n_total > _MAX_FIT:  # the best half of the rows, and a random draw of the rest
+            by_value = np.argsort(z, kind="stable")
+            keep = np.concatenate(
+                [by_value[: _MAX_FIT // 2], rng.choice(by_value[_MAX_FIT // 2 :], _MAX_FIT // 2, replace=False)]
+            )
+            X, z = X[keep], z[keep]
+        with self._lock:
+            cached = self._theta_cache.get(key)
+        n = len(z)
+        if cached is not None and cached.size == layout.n_params:
+            if n_total > _FIT_EVERY_TRIAL and n_total % _REFIT_EVERY:
+                return gp.GPParams.unpack(cached, layout)  # large n: hyperparameters move slowly
+            starts = [cached]
+            if n <= 30 or n_total % _REFIT_EVERY == 0:
+                starts.append(gp.default_theta(layout))
+        else:
+            starts = [gp.default_theta(layout)]
+        theta, _ = gp.fit_hyperparameters(X, z, layout, starts)
+        with self._lock:
+            self._theta_cache[key] = theta
+        return gp.GPParams.unpack(theta, layout)
+
+    def _propose(
+        self,
+        names: list[str],
+        dists: list[Distribution],
+        X: np.ndarray,
+        y: np.ndarray,
+        X_pending: np.ndarray,
+        y_pending: np.ndarray,
+        n_startup: int,
+        ctx: SampleContext,
+    ) -> np.ndarray:
+        rng = ctx.rng
+        dims = _dims(dists)
+        warped = np.array(
+            [_WARP and not c and (lv is None or lv.size > 2) for c, lv in zip(dims.is_cat, dims.levels, strict=True)]
+        )
+        layout = gp.Layout(dims.is_cat, warped)
+        transform = transforms.fit_output_transform(y, power=_POWER)
+        z = transform(y)
+        key = (tuple(names), tuple(dists))
+        params = self._fit(key, X, z, layout, rng)
+
+        X_post, z_post = X, z
+        if X.shape[0] > _MAX_POSTERIOR:
+            by_value = np.argsort(z, kind="stable")
+            half = _MAX_POSTERIOR // 2
+            keep = np.concatenate([by_value[:half], rng.choice(by_value[half:], half, replace=False)])
+            X_post, z_post = X[keep], z[keep]
+        if len(X_pending):
+            X_post = np.vstack([X_post, X_pending])
+            z_post = np.concatenate([z_post, transform(y_pending)])
+        model = _Model(gp.Posterior(X_post, z_post, params, layout), float(z.min()))
+        visited = np.vstack([X, X_pending])
+
+        if dims.size() <= _MAX_ENUMERATE:
+            points = optim.enumerate_points(dims)
+            fresh = ~_matches_any(points, visited)
+            if fresh.any():
+                points = points[fresh]
+            return points[int(np.argmax(model.value(points)))]
+
+        anchors = X[np.argsort(z, kind="stable")[:_N_ANCHORS]]
+        lower = upper = None
+        if _TRUST_REGION and ctx.trial_number % _TR_EVERY == 1:
+            length = trust_region.trust_region_length(z, len(names), n_startup)
+            lower, upper = trust_region.trust_region_box(anchors[0], length, params.lengthscales, ~dims.is_cat)
+        u, _ = optim.optimize_acquisition(
+            model.value,
+            model.value_and_grad,
+            dims,
+            rng,
+            anchors=anchors,
+            lower=lower,
+            upper=upper,
+            exclude=visited if dims.discrete.all() else None,
+            distance=model.posterior.distance_to_data,
+        )
+        return u
+
+
+def _matches_any(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of ``points``, whether it equals one of ``rows`` (to rounding)."""
+    if not len(rows):
+        return np.zeros(len(points), dtype=bool)
+    keys = {tuple(r) for r in np.round(rows, 9)}
+    return np.array([tuple(p) in keys for p in np.round(points, 9)], dtype=bool)
