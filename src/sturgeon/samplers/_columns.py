@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from sturgeon._frozen import FrozenTrial, TrialState
-from sturgeon.samplers._observations import Lie, Observations
+from sturgeon.samplers._observations import Lie, Observations, fill_pending
 from sturgeon.space import Distribution
 
 __all__ = ["ColumnCache"]
@@ -222,12 +222,6 @@ class ColumnCache:
         keep = (state == COMPLETE) | ((state == PENDING) if lie is not None else False)
         X, value, pending, numbers = X[keep], value[keep], state[keep] == PENDING, numbers[keep]
         y = value * (1.0 if direction == "minimize" else -1.0)
-        if pending.any():
-            done = y[~pending]
-            if done.size == 0:
-                fill = 0.0
-            else:
-                fill = float({"best": done.min, "mean": done.mean}.get(lie or "worst", done.max)())
-            y[pending] = fill
+        fill_pending(y, pending, lie)
         names = tuple(space)
         return Observations(names, tuple(space[k] for k in names), X, y, pending, numbers)

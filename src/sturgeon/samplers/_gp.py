@@ -38,7 +38,7 @@ from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
 from sturgeon.samplers._base import BaseSampler, SampleContext
-from sturgeon.samplers._observations import HistoryEncoder, infer_intersection_space
+from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
 from sturgeon.samplers._qmc import QMCSampler, sobol_point
 from sturgeon.space import Categorical, Distribution, Float, Int
 
@@ -197,20 +197,8 @@ class GPSampler(BaseSampler):
         done = known & ~obs.pending
         if done.sum() < n_startup:
             return {}
-        order = np.argsort(obs.numbers[done], kind="stable")
         held = {i: dists[i].encode(fixed[k]) for i, k in enumerate(names) if k in fixed}
-        with _single_threaded_blas():
-            u = self._propose(
-                names,
-                dists,
-                obs.X[done][order],
-                obs.y[done][order],
-                obs.X[known & obs.pending],
-                obs.y[known & obs.pending],
-                n_startup,
-                ctx,
-                held,
-            )
+        u = self._propose_from(names, dists, obs, known, n_startup, ctx, held)
         return {(k, d): d.decode(float(v)) for k, d, v in zip(names, dists, u, strict=True) if k not in fixed}
 
     def _n_startup(self, d: int) -> int:
@@ -233,18 +221,7 @@ class GPSampler(BaseSampler):
         if done.sum() < n_startup:
             u = self._initial_point(dists, obs.X[known], ctx)
         else:
-            order = np.argsort(obs.numbers[done], kind="stable")  # trial order, for the trust region
-            with _single_threaded_blas():
-                u = self._propose(
-                    names,
-                    dists,
-                    obs.X[done][order],
-                    obs.y[done][order],
-                    obs.X[known & obs.pending],
-                    obs.y[known & obs.pending],
-                    n_startup,
-                    ctx,
-                )
+            u = self._propose_from(names, dists, obs, known, n_startup, ctx)
         return {n: dist.decode(float(v)) for n, dist, v in zip(names, dists, u, strict=True)}
 
     def _initial_point(self, dists: list[Distribution], visited: np.ndarray, ctx: SampleContext) -> np.ndarray:
@@ -286,6 +263,33 @@ class GPSampler(BaseSampler):
         with self._lock:
             self._theta_cache[key] = theta
         return gp.GPParams.unpack(theta, layout)
+
+    def _propose_from(
+        self,
+        names: list[str],
+        dists: list[Distribution],
+        obs: Observations,
+        known: np.ndarray,
+        n_startup: int,
+        ctx: SampleContext,
+        held: Mapping[int, float] | None = None,
+    ) -> np.ndarray:
+        """``_propose`` on the fully known rows of ``obs``: finished ones in trial order (for the
+        trust region), pending ones as constant-liar rows."""
+        done = known & ~obs.pending
+        order = np.argsort(obs.numbers[done], kind="stable")
+        with _single_threaded_blas():
+            return self._propose(
+                names,
+                dists,
+                obs.X[done][order],
+                obs.y[done][order],
+                obs.X[known & obs.pending],
+                obs.y[known & obs.pending],
+                n_startup,
+                ctx,
+                held,
+            )
 
     def _propose(
         self,

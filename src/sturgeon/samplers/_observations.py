@@ -26,7 +26,7 @@ import numpy as np
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.space import Distribution
 
-__all__ = ["HistoryEncoder", "Lie", "Observations", "infer_intersection_space"]
+__all__ = ["HistoryEncoder", "Lie", "Observations", "fill_pending", "infer_intersection_space"]
 
 Lie = Literal["worst", "mean", "best"]
 
@@ -52,6 +52,22 @@ class Observations:
         return Observations(
             self.names, self.distributions, self.X[keep], self.y[keep], self.pending[keep], self.numbers[keep]
         )
+
+
+def fill_pending(y: np.ndarray, pending: np.ndarray, lie: Lie | None) -> None:
+    """Give pending rows of ``y`` the lie: the worst, mean or best finished value (0 if none)."""
+    if not pending.any():
+        return
+    done = y[~pending]
+    if done.size == 0:
+        fill = 0.0
+    elif lie == "best":
+        fill = float(done.min())
+    elif lie == "mean":
+        fill = float(done.mean())
+    else:
+        fill = float(done.max())
+    y[pending] = fill
 
 
 def infer_intersection_space(history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
@@ -135,15 +151,5 @@ class HistoryEncoder:
         X = np.vstack(rows) if rows else np.empty((0, d))
         y_arr = np.asarray(ys, dtype=float)
         pending = np.asarray(pend, dtype=bool)
-        if pending.any():
-            done = y_arr[~pending]
-            if done.size == 0:
-                fill = 0.0
-            elif lie == "best":
-                fill = float(done.min())
-            elif lie == "mean":
-                fill = float(done.mean())
-            else:
-                fill = float(done.max())
-            y_arr[pending] = fill
+        fill_pending(y_arr, pending, lie)
         return Observations(names, dists, X, y_arr, pending, np.asarray(nums, dtype=int))
