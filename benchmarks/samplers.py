@@ -150,7 +150,7 @@ def machine_facts() -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
     return {
-        "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+        "date_utc": _now(),
         "platform": platform.platform(),
         "cpu": cpu,
         "logical_cpus": os.cpu_count(),
@@ -159,6 +159,51 @@ def machine_facts() -> dict[str, Any]:
         "threads": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
         "load_avg_start": _loadavg(),
     }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _git_commit() -> str | None:
+    """The sturgeon source tree's commit (with "+dirty" for uncommitted changes), recorded per run."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=root, capture_output=True, text=True)
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def _merge_resumed(old: dict[str, Any], new: dict[str, Any], rerun: list[str]) -> dict[str, Any]:
+    """Continue a saved run: keep its finished runs (minus errors and ``rerun`` optimizers), widen its lists."""
+    om, nm = old["meta"], new["meta"]
+    if om["budget"] != nm["budget"] or om.get("first_seed", 0) != nm["first_seed"]:
+        raise SystemExit("--resume: the saved run has another --budget or --first-seed than this one")
+    runs = [r for r in old["runs"] if not r["error"] and r["optimizer"] not in rerun]
+    dropped = len(old["runs"]) - len(runs)
+    om["seeds"] = max(om["seeds"], nm["seeds"])
+    om["tasks"] = list(dict.fromkeys([*om["tasks"], *nm["tasks"]]))
+    om["optimizers"] = list(dict.fromkeys([*om["optimizers"], *nm["optimizers"]]))
+    om["task_info"].update(nm["task_info"])
+    om["skipped"] = nm["skipped"]
+    om.pop("interrupted", None)
+    om.setdefault("resumed", []).append(
+        {
+            "command": nm["command"],
+            "date_utc": nm["machine"]["date_utc"],
+            "load_avg_start": nm["machine"]["load_avg_start"],
+            "jobs": nm["jobs"],
+            "kept_runs": len(runs),
+            "dropped_runs": dropped,
+        }
+    )
+    return {"meta": om, "runs": runs}
 
 
 def _loadavg() -> list[float] | None:
@@ -194,7 +239,11 @@ def run_all(args: argparse.Namespace, tasks: list[str], optimizers: list[str], d
     out = Path(args.out) if args.out else None
     # seed by seed, so that a run cut short (Ctrl-C, `timeout`) has whole seeds; within a seed the
     # costly optimizers first, so that the pool does not end on one long run
-    jobs = [(t, o, s) for s in range(args.seeds) for t in tasks for o in optimizers]
+    have = {(r["task"], r["optimizer"], r["seed"]) for r in data["runs"]}  # kept from --resume
+    first = args.first_seed
+    jobs = [
+        (t, o, s) for s in range(first, first + args.seeds) for t in tasks for o in optimizers if (t, o, s) not in have
+    ]
     jobs.sort(key=lambda j: (j[2], -EST_OVERHEAD_S.get(j[1], EST_OVERHEAD_DEFAULT_S)[0]))
     n, done, t_start = len(jobs), 0, time.perf_counter()
 
@@ -207,6 +256,9 @@ def run_all(args: argparse.Namespace, tasks: list[str], optimizers: list[str], d
         futures = [pool.submit(run_one, t, o, s, args.budget) for t, o, s in jobs]
         for fut in cf.as_completed(futures):
             r = fut.result()
+            r["date_utc"] = _now()
+            if r["optimizer"] in _peers.sturgeon_names():
+                r["sturgeon_commit"] = args.commit
             data["runs"].append(r)
             done += 1
             elapsed = time.perf_counter() - t_start
@@ -229,7 +281,7 @@ def run_all(args: argparse.Namespace, tasks: list[str], optimizers: list[str], d
         pool.shutdown()
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    data["meta"]["elapsed_s"] = time.perf_counter() - t_start
+    data["meta"]["elapsed_s"] = data["meta"].get("elapsed_s", 0.0) + time.perf_counter() - t_start
     data["meta"]["load_avg_end"] = _loadavg()
     _save(out, data)
 
@@ -254,8 +306,9 @@ def analyse(data: dict[str, Any]) -> dict[str, Any]:
     for r in data["runs"]:
         finished[r["seed"]].add((r["task"], r["optimizer"]))
     every = {(t, o) for t in meta["tasks"] for o in meta["optimizers"]}
-    seeds_used = sorted(s for s in range(meta["seeds"]) if finished[s] >= every)
-    partial_seeds = {s: len(finished[s]) for s in range(meta["seeds"]) if finished[s] and s not in seeds_used}
+    all_seeds = range(meta.get("first_seed", 0), meta.get("first_seed", 0) + meta["seeds"])
+    seeds_used = sorted(s for s in all_seeds if finished[s] >= every)
+    partial_seeds = {s: len(finished[s]) for s in all_seeds if finished[s] and s not in seeds_used}
     if not seeds_used:  # nothing complete: use whatever there is
         seeds_used = sorted(finished)
         partial_seeds = {}
@@ -417,11 +470,14 @@ def report(data: dict[str, Any], reprinted_by: str | None = None) -> str:
         f"load average at start {m['load_avg_start']}, at end {meta.get('load_avg_end')}"
     )
     n_runs = len(meta["tasks"]) * len(meta["optimizers"]) * meta["seeds"]
+    s0 = meta.get("first_seed", 0)
     add(
-        f"seeds: {meta['seeds']} (0..{meta['seeds'] - 1}); budget: {meta['budget']} trials per run; "
+        f"seeds: {meta['seeds']} ({s0}..{s0 + meta['seeds'] - 1}); budget: {meta['budget']} trials per run; "
         f"runs: {len(data['runs'])} of {n_runs} ({a['n_ok']} complete); elapsed "
         f"{_f(meta.get('elapsed_s'), 0)} s" + ("; INTERRUPTED (partial results)" if meta.get("interrupted") else "")
     )
+    for res in meta.get("resumed", []):
+        add(f"resumed {res['date_utc']} (load average {res['load_avg_start']}): {res['command']}")
     add(f"optimizers: {', '.join(meta['optimizers'])}")
     if a["partial_seeds"]:
         part = ", ".join(f"seed {s}: {n} of {a['n_cells']} runs" for s, n in a["partial_seeds"].items())
@@ -520,6 +576,9 @@ def _split(s: str | None) -> list[str] | None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per (task, optimizer) (default 10)")
+    p.add_argument(
+        "--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1 (default 0; other seeds check a result)"
+    )
     p.add_argument("--budget", type=int, default=100, help="trials per run (default 100)")
     p.add_argument("--tasks", help=f"comma list (default all): {', '.join(_tasks.TASKS)}")
     p.add_argument(
@@ -529,6 +588,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default 2)")
     p.add_argument("--out", help="write all raw results to this JSON file (rewritten after each run)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --out: keep its finished runs, run only the missing ones",
+    )
+    p.add_argument(
+        "--rerun",
+        help="with --resume: comma list of optimizers whose saved runs are dropped and run again "
+        "(e.g. sturgeon samplers after a code change)",
+    )
     p.add_argument("--from-json", help="print the tables of a saved run instead of running")
     p.add_argument(
         "--quick", action="store_true", help=f"smoke run: 3 seeds, budget 20, tasks {', '.join(QUICK_TASKS)}"
@@ -584,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": command,
             "machine": machine_facts(),
             "seeds": args.seeds,
+            "first_seed": args.first_seed,
             "budget": args.budget,
             "jobs": args.jobs,
             "tasks": tasks,
@@ -602,6 +672,15 @@ def main(argv: list[str] | None = None) -> int:
         },
         "runs": [],
     }
+    args.commit = _git_commit()
+    if args.resume:
+        if not args.out:
+            p.error("--resume needs --out (the saved run to continue)")
+        if Path(args.out).exists():
+            data = _merge_resumed(json.loads(Path(args.out).read_text()), data, _split(args.rerun) or [])
+            print(f"resuming {args.out}: {len(data['runs'])} finished runs kept", file=sys.stderr)
+    elif args.rerun:
+        p.error("--rerun needs --resume")
     run_all(args, tasks, optimizers, data)
     print(report(data))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_enqueued_value_outside_the_range_fails_the_trial_clearly(storage):
     ("returned", "why"),
     [(float("nan"), "not finite"), (float("inf"), "not finite"), ("0.5", "not a number"), (None, "not a number")],
 )
-def test_bad_objective_values_mark_the_trial_failed_and_go_on(storage, returned, why):
+def test_bad_objective_values_mark_the_trial_failed_and_go_on(storage, returned, why, caplog):
     study = sg.create_study(sampler="random", storage=storage)
     calls = []
 
@@ -133,12 +134,22 @@ def test_bad_objective_values_mark_the_trial_failed_and_go_on(storage, returned,
         trial.suggest_float("x", 0, 1)
         return returned if trial.number == 0 else 1.0
 
-    with pytest.warns(UserWarning, match="failed"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # logged once, not warned as well
         study.optimize(objective, n_trials=3)
+    assert [r.getMessage() for r in caplog.records] == [f"trial 0 failed: {study.trials[0].fail_reason}"]
     trials = study.trials
     assert trials[0].state is TrialState.FAIL and why in trials[0].fail_reason and trials[0].value is None
     assert [t.state for t in trials[1:]] == [TrialState.COMPLETE] * 2
     assert study.best_trial.number == 1
+
+
+def test_tell_with_a_bad_value_warns_and_fails_the_trial(storage):
+    study = sg.create_study(sampler="random", storage=storage)
+    trial = study.ask({"x": sg.Float(0, 1)})
+    with pytest.warns(UserWarning, match=r"trial 0 failed: .*not finite"):
+        frozen = study.tell(trial, float("nan"))
+    assert frozen.state is TrialState.FAIL and "not finite" in frozen.fail_reason
 
 
 def test_caught_exception_fails_trial_and_continues(storage):

@@ -158,7 +158,7 @@ class _Loop:
                 raise
             if trial.state is not TrialState.RUNNING:  # the objective told it itself
                 return study._view.trial(trial.number)
-            frozen = study.tell(trial, value)
+            frozen = study._tell(trial, value, state=None, reason=None, warn=False)  # logged below instead
             if frozen.state is TrialState.FAIL:
                 _log.warning("trial %d failed: %s", trial.number, frozen.fail_reason)
             return frozen

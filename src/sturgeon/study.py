@@ -244,8 +244,14 @@ class Study:
         """Finish a trial with its objective ``value`` (or a ``state``: PRUNED or FAIL).
 
         A value that is NaN, infinite or not a number marks the trial FAIL, with the
-        reason recorded in ``fail_reason``. A PRUNED trial keeps its last reported value.
+        reason recorded in ``fail_reason`` (and a warning). A PRUNED trial keeps its last
+        reported value.
         """
+        return self._tell(trial, value, state=state, reason=reason, warn=True)
+
+    def _tell(
+        self, trial: Trial | int, value: Any, *, state: TrialState | None, reason: str | None, warn: bool
+    ) -> FrozenTrial:
         if isinstance(trial, Trial):
             if trial.study is not self and trial.study._study_id != self._study_id:
                 raise InvalidValueError(f"tell: trial {trial.number} belongs to another study")
@@ -260,7 +266,8 @@ class Study:
         if state is None or state is TrialState.COMPLETE:
             v, why = objective_value(value)
             if why is not None:
-                warnings.warn(f"trial {number} failed: {why}", stacklevel=2)
+                if warn:
+                    warnings.warn(f"trial {number} failed: {why}", stacklevel=3)
                 return self._finish(handle or number, TrialState.FAIL, None, why)
             return self._finish(handle or number, TrialState.COMPLETE, v, None)
         if state is TrialState.PRUNED:

@@ -96,6 +96,8 @@ class TPESampler(BaseSampler):
         self._lock = threading.Lock()
         # values drawn with a conditional parameter for the rest of its group, by (trial, name)
         self._group_values: dict[tuple[int, str], tuple[Distribution, Any]] = {}
+        # Sobol indices handed out per parameter in this process: index -> trial number
+        self._sobol_given: dict[tuple[str, Distribution], dict[int, int]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -140,6 +142,13 @@ class TPESampler(BaseSampler):
         # by trial number would give a branch's trials a skewed subset of the points
         seed = (ctx.seed * 1_000_003 + zlib.crc32(name.encode())) % (2**32)
         index = self._cache.n_holding(history, name, distribution)
+        with self._lock:  # threads that read the same history at the same instant take different points
+            given = self._sobol_given.setdefault((name, distribution), {})
+            while given.get(index, ctx.trial_number) != ctx.trial_number:
+                index += 1
+            given[index] = ctx.trial_number
+            while len(given) > _MAX_KEPT:
+                del given[min(given)]
         return distribution.decode(float(sobol_point(index, 1, seed)[0]))
 
     def _group(
