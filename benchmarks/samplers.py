@@ -185,8 +185,10 @@ def _merge_resumed(old: dict[str, Any], new: dict[str, Any], rerun: list[str]) -
     om, nm = old["meta"], new["meta"]
     if om["budget"] != nm["budget"] or om.get("first_seed", 0) != nm["first_seed"]:
         raise SystemExit("--resume: the saved run has another --budget or --first-seed than this one")
-    runs = [r for r in old["runs"] if not r["error"] and r["optimizer"] not in rerun]
+    known = _tasks.TASKS  # a task renamed or removed since is dropped with its runs
+    runs = [r for r in old["runs"] if not r["error"] and r["optimizer"] not in rerun and r["task"] in known]
     dropped = len(old["runs"]) - len(runs)
+    om["tasks"] = [t for t in om["tasks"] if t in known]
     om["seeds"] = max(om["seeds"], nm["seeds"])
     om["tasks"] = list(dict.fromkeys([*om["tasks"], *nm["tasks"]]))
     om["optimizers"] = list(dict.fromkeys([*om["optimizers"], *nm["optimizers"]]))
@@ -204,6 +206,36 @@ def _merge_resumed(old: dict[str, Any], new: dict[str, Any], rerun: list[str]) -
         }
     )
     return {"meta": om, "runs": runs}
+
+
+def _combine(datas: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several saved runs as one: the first one's meta, widened; runs keyed by (task, optimizer, seed)."""
+    if len(datas) == 1:
+        return datas[0]
+    meta = dict(datas[0]["meta"])
+    runs: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for d in datas:
+        m = d["meta"]
+        if m["budget"] != meta["budget"]:
+            raise SystemExit("--from-json: the files have different budgets")
+        first = min(meta.get("first_seed", 0), m.get("first_seed", 0))
+        last = max(meta.get("first_seed", 0) + meta["seeds"], m.get("first_seed", 0) + m["seeds"])
+        meta["first_seed"], meta["seeds"] = first, last - first
+        meta["tasks"] = list(dict.fromkeys([*meta["tasks"], *m["tasks"]]))
+        meta["optimizers"] = list(dict.fromkeys([*meta["optimizers"], *m["optimizers"]]))
+        meta["task_info"] = {**meta["task_info"], **m["task_info"]}
+        if d is not datas[0]:
+            meta["resumed"] = [*meta.get("resumed", []), *m.get("resumed", [])]
+            meta["resumed"].append(
+                {
+                    "command": m["command"],
+                    "date_utc": m["machine"]["date_utc"],
+                    "load_avg_start": m["machine"]["load_avg_start"],
+                }
+            )
+        for r in d["runs"]:
+            runs[(r["task"], r["optimizer"], r["seed"])] = r
+    return {"meta": meta, "runs": list(runs.values())}
 
 
 def _loadavg() -> list[float] | None:
@@ -477,7 +509,7 @@ def report(data: dict[str, Any], reprinted_by: str | None = None) -> str:
         f"{_f(meta.get('elapsed_s'), 0)} s" + ("; INTERRUPTED (partial results)" if meta.get("interrupted") else "")
     )
     for res in meta.get("resumed", []):
-        add(f"resumed {res['date_utc']} (load average {res['load_avg_start']}): {res['command']}")
+        add(f"continued or pooled, {res['date_utc']} (load average {res['load_avg_start']}): {res['command']}")
     add(f"optimizers: {', '.join(meta['optimizers'])}")
     if a["partial_seeds"]:
         part = ", ".join(f"seed {s}: {n} of {a['n_cells']} runs" for s, n in a["partial_seeds"].items())
@@ -598,7 +630,13 @@ def main(argv: list[str] | None = None) -> int:
         help="with --resume: comma list of optimizers whose saved runs are dropped and run again "
         "(e.g. sturgeon samplers after a code change)",
     )
-    p.add_argument("--from-json", help="print the tables of a saved run instead of running")
+    p.add_argument(
+        "--from-json",
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of a saved run instead of running; several files (same budget) are "
+        "pooled, a later file's run replacing an earlier one's for the same task, optimizer and seed",
+    )
     p.add_argument(
         "--quick", action="store_true", help=f"smoke run: 3 seeds, budget 20, tasks {', '.join(QUICK_TASKS)}"
     )
@@ -607,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["samplers.py", *argv])
 
     if args.from_json:
-        data = json.loads(Path(args.from_json).read_text())
+        data = _combine([json.loads(Path(f).read_text()) for f in args.from_json])
         print(report(data, reprinted_by=command))
         return 0
 
