@@ -117,6 +117,38 @@ def test_auto_records_its_choice():
     assert all(t.system_attrs.get("auto:sampler") for t in study.trials)
 
 
+def test_auto_picks_gp_for_small_studies_and_tpe_for_long_wide_or_categorical_ones():
+    from sturgeon.samplers import AutoSampler
+
+    def trials(space: dict, n: int, sampler: str = "random") -> list:
+        study = sg.create_study(sampler=sampler, seed=0)
+        for _ in range(n):
+            t = study.ask(space)
+            study.tell(t, 1.0)
+        return study.trials
+
+    numeric = {"x": sg.Float(0, 1), "n": sg.Int(1, 9), "c": sg.Categorical(["a", "b"])}
+    auto = AutoSampler(gp_max_trials=20, gp_max_dim=4)
+    assert auto.choose(trials(numeric, 5)) == "gp"
+    assert auto.choose(trials(numeric, 21)) == "tpe"  # long study
+    assert auto.choose([], numeric) == "gp"
+    wide = {f"x{i}": sg.Float(0, 1) for i in range(5)}
+    assert auto.choose([], wide) == "tpe"
+    categorical = {"a": sg.Categorical([1, 2]), "b": sg.Categorical(["x", "y"]), "x": sg.Float(0, 1)}
+    assert auto.choose(trials(categorical, 3)) == "tpe"
+
+    # a conditional space: the joint part is one categorical, the branches are numeric
+    study = sg.create_study(sampler="random", seed=1)
+
+    def branchy(trial: sg.Trial) -> float:
+        if trial.suggest_categorical("model", ["svm", "tree"]) == "svm":
+            return trial.suggest_float("C", 1e-3, 1e3, log=True) + trial.suggest_float("gamma", 1e-4, 1, log=True)
+        return trial.suggest_int("depth", 1, 20) + trial.suggest_int("leaf", 1, 30)
+
+    study.optimize(branchy, n_trials=10)
+    assert auto.choose(study.trials) == "gp"
+
+
 @pytest.mark.parametrize("name", ["cmaes", "coarse_to_fine", "auto"])
 def test_model_based_beats_random_on_an_easy_function(name):
     def sphere(trial: sg.Trial) -> float:

@@ -3,9 +3,11 @@
 The rule (checked on ``benchmarks/samplers.py``):
 
 * a Gaussian process while the study is small (at most ``gp_max_trials`` complete trials)
-  and the space is numeric or mixed, without conditional parameters, and of moderate
-  dimension (at most ``gp_max_dim``);
-* TPE otherwise: conditional spaces, large or mostly categorical spaces, long studies.
+  and the space is numeric or mixed, of moderate dimension (at most ``gp_max_dim``),
+  conditional or not (the GP models each branch's parameters on the trials that have them;
+  on the benchmark's two conditional tasks it matched TPE at 50 trials and beat it at 20
+  and 100);
+* TPE otherwise: large or mostly categorical spaces, long studies.
 
 Both start from the same scrambled Sobol design, so switching mid-study keeps a good spread.
 The choice is recorded on every trial as the system attribute ``auto:sampler``.
@@ -51,13 +53,12 @@ class AutoSampler(BaseSampler):
         """The strategy for the next trial."""
         done = [t for t in history if t.state is TrialState.COMPLETE]
         joint = dict(space) if space is not None else infer_intersection_space(history)
-        seen: set[str] = set()
+        every = dict(joint)  # with the conditional parameters any completed trial had
         for t in done:
-            seen.update(t.distributions)
-        conditional = space is None and bool(seen - set(joint))
-        n_cat = sum(isinstance(d, Categorical) for d in joint.values())
-        mostly_categorical = bool(joint) and n_cat > len(joint) / 2
-        if conditional or mostly_categorical or len(joint) > self.gp_max_dim or len(done) > self.gp_max_trials:
+            every.update(t.distributions)
+        n_cat = sum(isinstance(d, Categorical) and not d.is_single for d in every.values())
+        mostly_categorical = bool(every) and n_cat > len(every) / 2
+        if mostly_categorical or len(joint) > self.gp_max_dim or len(done) > self.gp_max_trials:
             return "tpe"
         return "gp"
 

@@ -17,8 +17,13 @@ trial shares):
    repeat an observation (the model expects nothing more there) gives way to the best
    candidate some distance from every observation.
 
-Parameters outside the joint space (conditional branches, a define-by-run first trial) get
-point ``trial_number`` of their own one-dimensional Sobol sequence, as in ``QMCSampler``.
+In a conditional space (completed trials hold different sets of parameters: branches) each
+branch gets its own GP on its own trials, all with the study's output transform and
+incumbent; the branch whose best point has the highest log EI is proposed, joint and branch
+parameters together. A branch is judged by what its model promises, not by its average, so a
+branch that is mostly poor but best somewhere is still found. Parameters outside every
+model (a define-by-run first trial, a branch never seen) get point ``trial_number`` of their
+own one-dimensional Sobol sequence, as in ``QMCSampler``.
 
 Randomness comes only from ``ctx.rng``. The last hyperparameters per space are cached as a
 starting point for the next fit; that cache only saves time and is rebuilt on demand.
@@ -221,8 +226,73 @@ class GPSampler(BaseSampler):
         if done.sum() < n_startup:
             u = self._initial_point(dists, obs.X[known], ctx)
         else:
+            by_branch = self._branch_proposal(names, history, ctx)
+            if by_branch is not None:
+                return by_branch
             u = self._propose_from(names, dists, obs, known, n_startup, ctx)
         return {n: dist.decode(float(v)) for n, dist, v in zip(names, dists, u, strict=True)}
+
+    def _branch_proposal(
+        self, names: list[str], history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> dict[str, Any] | None:
+        """In a conditional space (completed trials hold different sets of parameters): one
+        GP per branch (per set of parameters), each on its own trials but with the study's
+        output transform and incumbent, so that their log EI compare; the branch whose best
+        point promises the most wins. Its parameters outside the joint space ``names`` are
+        remembered for ``sample_one``; the joint ones are returned. None when the space is
+        not conditional (or the trial has decided parameters of its own)."""
+        if ctx.params or ctx.fixed_params:
+            return None
+        sign = 1.0 if ctx.direction == "minimize" else -1.0
+        branches: dict[tuple[tuple[str, Distribution], ...], list[FrozenTrial]] = {}
+        running: list[FrozenTrial] = []
+        for t in history:
+            if t.number == ctx.trial_number:
+                continue
+            if t.state is TrialState.COMPLETE and t.value is not None:
+                key = tuple(sorted((k, d) for k, d in t.distributions.items() if not d.is_single))
+                branches.setdefault(key, []).append(t)
+            elif t.state in (TrialState.RUNNING, TrialState.WAITING):
+                running.append(t)
+        joint = set(names)
+        if len(branches) < 2 or all({k for k, _ in key} <= joint for key in branches):
+            return None
+        y_all = np.array([sign * float(t.value or 0.0) for ts in branches.values() for t in ts], dtype=float)
+        transform = transforms.fit_output_transform(y_all, power=_POWER)
+        best = float(transform(y_all).min())
+        choice: tuple[float, np.ndarray, list[str], list[Distribution]] | None = None
+        with _single_threaded_blas():
+            for key, trials in branches.items():
+                b_names = [k for k, _ in key]
+                b_dists = [d for _, d in key]
+                trials = sorted(trials, key=lambda t: t.number)
+                X = np.vstack([_encode(t, b_names, b_dists) for t in trials])
+                y = np.array([sign * float(t.value or 0.0) for t in trials], dtype=float)
+                if np.isnan(X).any():
+                    continue
+                held = {
+                    j: float(X[0, j])
+                    for j, (k, dist) in enumerate(key)
+                    if k in joint and isinstance(dist, Categorical) and np.all(X[:, j] == X[0, j])
+                }
+                rows = [_encode(t, b_names, b_dists) for t in running]
+                X_pending = np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(key))
+                y_pending = np.full(len(X_pending), float(y_all.max()))  # the constant liar
+                n_startup = self._n_startup(len(key) - len(held))
+                u, score = self._propose(
+                    b_names, b_dists, X, y, X_pending, y_pending, n_startup, ctx, held, transform=transform, best=best
+                )
+                if choice is None or score > choice[0]:
+                    choice = (score, u, b_names, b_dists)
+        if choice is None:
+            return None
+        _, u, b_names, b_dists = choice
+        values = {(k, d): d.decode(float(v)) for k, d, v in zip(b_names, b_dists, u, strict=True)}
+        with self._lock:
+            self._group_memo[ctx.trial_number] = {key: v for key, v in values.items() if key[0] not in joint}
+            while len(self._group_memo) > _MAX_MEMO_TRIALS:
+                del self._group_memo[min(self._group_memo)]
+        return {k: v for (k, _), v in values.items() if k in joint}
 
     def _initial_point(self, dists: list[Distribution], visited: np.ndarray, ctx: SampleContext) -> np.ndarray:
         """Sobol point ``trial_number``; in a small finite space, a random unvisited point
@@ -279,7 +349,7 @@ class GPSampler(BaseSampler):
         done = known & ~obs.pending
         order = np.argsort(obs.numbers[done], kind="stable")
         with _single_threaded_blas():
-            return self._propose(
+            u, _ = self._propose(
                 names,
                 dists,
                 obs.X[done][order],
@@ -290,6 +360,7 @@ class GPSampler(BaseSampler):
                 ctx,
                 held,
             )
+        return u
 
     def _propose(
         self,
@@ -302,15 +373,20 @@ class GPSampler(BaseSampler):
         n_startup: int,
         ctx: SampleContext,
         held: Mapping[int, float] | None = None,
-    ) -> np.ndarray:
-        """The next point in the unit cube; dims in ``held`` (index -> encoding) stay put."""
+        transform: transforms.OutputTransform | None = None,
+        best: float | None = None,
+    ) -> tuple[np.ndarray, float]:
+        """The next point in the unit cube and its log EI; dims in ``held`` (index -> encoding)
+        stay put. ``transform`` and ``best`` (in transformed units) default to the ones of
+        ``y``; a branch of a conditional space gets the whole study's, so that branches compare."""
         rng = ctx.rng
         dims = _dims(dists)
         warped = np.array(
             [_WARP and not c and (lv is None or lv.size > 2) for c, lv in zip(dims.is_cat, dims.levels, strict=True)]
         )
         layout = gp.Layout(dims.is_cat, warped)
-        transform = transforms.fit_output_transform(y, power=_POWER)
+        if transform is None:
+            transform = transforms.fit_output_transform(y, power=_POWER)
         z = transform(y)
         key = (tuple(names), tuple(dists))
         params = self._fit(key, X, z, layout, rng)
@@ -324,7 +400,7 @@ class GPSampler(BaseSampler):
         if len(X_pending):
             X_post = np.vstack([X_post, X_pending])
             z_post = np.concatenate([z_post, transform(y_pending)])
-        model = _Model(gp.Posterior(X_post, z_post, params, layout), float(z.min()))
+        model = _Model(gp.Posterior(X_post, z_post, params, layout), float(z.min()) if best is None else best)
         visited = np.vstack([X, X_pending])
 
         held = held or {}
@@ -336,7 +412,9 @@ class GPSampler(BaseSampler):
             fresh = ~_matches_any(points, visited)
             if fresh.any():
                 points = points[fresh]
-            return points[int(np.argmax(model.value(points)))]
+            scores = model.value(points)
+            i = int(np.argmax(scores))
+            return points[i], float(scores[i])
 
         anchors = X[np.argsort(z, kind="stable")[:_N_ANCHORS]]
         lower, upper = np.zeros(len(names)), np.ones(len(names))
@@ -344,7 +422,7 @@ class GPSampler(BaseSampler):
             length = trust_region.trust_region_length(z, len(names), n_startup)
             lower, upper = trust_region.trust_region_box(anchors[0], length, params.lengthscales, ~dims.is_cat)
         lower[idx] = upper[idx] = at
-        u, _ = optim.optimize_acquisition(
+        return optim.optimize_acquisition(
             model.value,
             model.value_and_grad,
             dims,
@@ -355,7 +433,16 @@ class GPSampler(BaseSampler):
             exclude=visited if dims.discrete.all() else None,
             distance=model.posterior.distance_to_data,
         )
-        return u
+
+
+def _encode(trial: FrozenTrial, names: Sequence[str], dists: Sequence[Distribution]) -> np.ndarray:
+    """The trial's unit-cube row over ``names`` (NaN where it lacks one or holds another distribution)."""
+    params = {**trial.fixed_params, **trial.params}
+    row = np.full(len(names), np.nan)
+    for j, (k, dist) in enumerate(zip(names, dists, strict=True)):
+        if k in params and trial.distributions.get(k, dist) == dist and dist.contains(params[k]):
+            row[j] = dist.encode(params[k])
+    return row
 
 
 def _matches_any(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
