@@ -4,6 +4,7 @@ use, exhaustive finite spaces, search quality; and the numerics of ``sturgeon._g
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -112,6 +113,19 @@ def test_branches_compete_on_what_their_best_point_promises():
         study.optimize(_trap, n_trials=30)
         found.append(study.best_value)
     assert sum(v < 0.05 for v in found) >= 4, found
+
+
+def test_every_branch_is_visited_before_one_is_exploited():
+    def objective(trial: sg.Trial) -> float:
+        i = int(trial.suggest_categorical("model", [f"m{i}" for i in range(6)])[1:])
+        # the best branch, m0, is steep: its first random points look worse than the others'
+        return 0.2 * i + (30.0 if i == 0 else 1.0) * (trial.suggest_float(f"x{i}", -1.0, 1.0) - 0.1 * i) ** 2
+
+    study = sg.create_study(sampler=GPSampler(), seed=0)
+    study.optimize(objective, n_trials=50)
+    counts = Counter(t.params["model"] for t in study.trials)
+    assert len(counts) == 6 and min(counts.values()) >= 5, counts
+    assert study.best_params["model"] == "m0" and study.best_value < 0.01
 
 
 def test_branch_proposals_keep_pending_trials_apart():

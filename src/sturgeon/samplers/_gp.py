@@ -61,6 +61,7 @@ _WARP = False  # Kumaraswamy input warping (gp.Layout.warped): lost on our bench
 _TRUST_REGION = True
 _TR_EVERY = 4  # trials with trial_number % _TR_EVERY == 1 search the trust region
 _POWER = True  # Yeo-Johnson before standardizing
+_MIN_BRANCH_TRIALS = 5  # trials a branch gets before its model is trusted (its own startup)
 
 
 @dataclass(frozen=True)
@@ -226,21 +227,24 @@ class GPSampler(BaseSampler):
         if done.sum() < n_startup:
             u = self._initial_point(dists, obs.X[known], ctx)
         else:
-            by_branch = self._branch_proposal(names, history, ctx)
+            by_branch = self._branch_proposal(names, dists, history, ctx)
             if by_branch is not None:
                 return by_branch
             u = self._propose_from(names, dists, obs, known, n_startup, ctx)
         return {n: dist.decode(float(v)) for n, dist, v in zip(names, dists, u, strict=True)}
 
     def _branch_proposal(
-        self, names: list[str], history: Sequence[FrozenTrial], ctx: SampleContext
+        self, names: list[str], dists: list[Distribution], history: Sequence[FrozenTrial], ctx: SampleContext
     ) -> dict[str, Any] | None:
         """In a conditional space (completed trials hold different sets of parameters): one
         GP per branch (per set of parameters), each on its own trials but with the study's
         output transform and incumbent, so that their log EI compare; the branch whose best
         point promises the most wins. Its parameters outside the joint space ``names`` are
-        remembered for ``sample_one``; the joint ones are returned. None when the space is
-        not conditional (or the trial has decided parameters of its own)."""
+        remembered for ``sample_one``; the joint ones are returned. Before that, a choice
+        of a joint categorical that no trial took yet, then a branch with fewer than
+        ``_MIN_BRANCH_TRIALS`` trials, is visited: a model of one point cannot judge its
+        branch. None when the space is not conditional (or the trial has decided parameters
+        of its own)."""
         if ctx.params or ctx.fixed_params:
             return None
         sign = 1.0 if ctx.direction == "minimize" else -1.0
@@ -257,6 +261,9 @@ class GPSampler(BaseSampler):
         joint = set(names)
         if len(branches) < 2 or all({k for k, _ in key} <= joint for key in branches):
             return None
+        visit = _unexplored(names, dists, branches, running, ctx)
+        if visit is not None:
+            return visit
         y_all = np.array([sign * float(t.value or 0.0) for ts in branches.values() for t in ts], dtype=float)
         transform = transforms.fit_output_transform(y_all, power=_POWER)
         best = float(transform(y_all).min())
@@ -433,6 +440,46 @@ class GPSampler(BaseSampler):
             exclude=visited if dims.discrete.all() else None,
             distance=model.posterior.distance_to_data,
         )
+
+
+def _unexplored(
+    names: list[str],
+    dists: list[Distribution],
+    branches: Mapping[tuple[tuple[str, Distribution], ...], list[FrozenTrial]],
+    running: Sequence[FrozenTrial],
+    ctx: SampleContext,
+) -> dict[str, Any] | None:
+    """Joint values that steer the trial to a choice no trial took yet (the first such
+    choice of the first such categorical), else to the branch with the fewest trials, if it
+    has fewer than ``_MIN_BRANCH_TRIALS`` (running ones count); other joint values from
+    the Sobol point of the trial. None when every branch has been seen enough."""
+    u = sobol_point(ctx.trial_number, len(names), ctx.seed)
+    point = {n: d.decode(float(v)) for n, d, v in zip(names, dists, u, strict=True)}
+    trials = [t for ts in branches.values() for t in ts] + list(running)
+    cats = [(n, d) for n, d in zip(names, dists, strict=True) if isinstance(d, Categorical)]
+    for n, d in cats:
+        seen = {d.encode(t.params[n]) for t in trials if n in t.params and t.distributions.get(n) == d}
+        for choice in d.choices:
+            if d.encode(choice) not in seen:
+                return {**point, n: choice}
+    # branches by the joint categorical values they hold constant
+    counts: dict[tuple[tuple[str, Any], ...], int] = {}
+    for ts in branches.values():
+        held = tuple(
+            (n, ts[0].params[n])
+            for n, d in cats
+            if n in ts[0].params and all(t.params.get(n) == ts[0].params[n] for t in ts)
+        )
+        if held:
+            counts[held] = counts.get(held, 0) + len(ts)
+    for held in counts:
+        counts[held] += sum(all(t.params.get(n) == v for n, v in held) for t in running)
+    if not counts:
+        return None
+    held, n_trials = min(counts.items(), key=lambda kv: kv[1])
+    if n_trials >= _MIN_BRANCH_TRIALS:
+        return None
+    return {**point, **dict(held)}
 
 
 def _encode(trial: FrozenTrial, names: Sequence[str], dists: Sequence[Distribution]) -> np.ndarray:
