@@ -225,6 +225,7 @@ def _combine(datas: list[dict[str, Any]]) -> dict[str, Any]:
         meta["optimizers"] = list(dict.fromkeys([*meta["optimizers"], *m["optimizers"]]))
         meta["task_info"] = {**meta["task_info"], **m["task_info"]}
         if d is not datas[0]:
+            meta["elapsed_s"] = (meta.get("elapsed_s") or 0.0) + (m.get("elapsed_s") or 0.0)
             meta["resumed"] = [*meta.get("resumed", []), *m.get("resumed", [])]
             meta["resumed"].append(
                 {
