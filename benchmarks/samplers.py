@@ -71,13 +71,15 @@ REPORT_BUDGETS = (20, 50, 100)
 BASELINE = "random"
 # the up-front estimate: an optimizer's own cost per trial in a 100-trial run, seconds, and how much of it
 # grows with the number of trials (cost per trial at budget b: c * (1 - g + g * b / 100)); measured with
-# 2 workers on a 2-core VM that other jobs kept busy (load average 6-8), so an idle machine is faster
+# 3 single-job processes on a 2-core VM (load average about 3)
 EST_OVERHEAD_S = {
-    "skopt-gp": (1.8, 0.8),
-    "optuna-gp": (0.6, 0.3),
+    "skopt-gp": (0.8, 0.8),
+    "optuna-gp": (0.3, 0.3),
     "smac": (0.57, 0.0),
-    "hyperopt": (0.012, 0.0),
-    "optuna-tpe": (0.008, 0.0),
+    "gp": (0.03, 0.5),
+    "auto": (0.03, 0.5),
+    "hyperopt": (0.006, 0.0),
+    "optuna-tpe": (0.004, 0.0),
 }
 EST_OVERHEAD_DEFAULT_S = (0.002, 0.0)
 EST_EVAL_S = {"synthetic": 0.0002, "real": 0.04}

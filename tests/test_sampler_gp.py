@@ -128,6 +128,20 @@ def test_every_branch_is_visited_before_one_is_exploited():
     assert study.best_params["model"] == "m0" and study.best_value < 0.01
 
 
+def test_a_branch_that_always_fails_is_not_retried_for_ever():
+    def objective(trial: sg.Trial) -> float:
+        model = trial.suggest_categorical("model", ["ok", "fine", "broken"])
+        if model == "broken":
+            raise RuntimeError("this model does not train")
+        return (trial.suggest_float(f"x_{model}", 0.0, 1.0) - 0.4) ** 2 + (model == "fine")
+
+    study = sg.create_study(sampler=GPSampler(), seed=2)
+    study.optimize(objective, n_trials=30, catch=(RuntimeError,))
+    failed = [t for t in study.trials if t.state is sg.TrialState.FAIL]
+    assert 1 <= len(failed) <= 3
+    assert study.best_params["model"] == "ok"
+
+
 def test_branch_proposals_keep_pending_trials_apart():
     study = sg.create_study(sampler=GPSampler(), seed=3)
     study.optimize(_trap, n_trials=15)

@@ -204,7 +204,8 @@ class GPSampler(BaseSampler):
         if done.sum() < n_startup:
             return {}
         held = {i: dists[i].encode(fixed[k]) for i, k in enumerate(names) if k in fixed}
-        u = self._propose_from(names, dists, obs, known, n_startup, ctx, held)
+        tried = _tried_rows(history, names, dists, ctx.trial_number)
+        u = self._propose_from(names, dists, obs, known, n_startup, ctx, held, tried)
         return {(k, d): d.decode(float(v)) for k, d, v in zip(names, dists, u, strict=True) if k not in fixed}
 
     def _n_startup(self, d: int) -> int:
@@ -224,13 +225,14 @@ class GPSampler(BaseSampler):
         known = ~np.isnan(obs.X).any(axis=1)
         done = known & ~obs.pending
         n_startup = self._n_startup(d)
+        tried = _tried_rows(history, names, dists, ctx.trial_number)
         if done.sum() < n_startup:
-            u = self._initial_point(dists, obs.X[known], ctx)
+            u = self._initial_point(dists, np.vstack([obs.X[known], tried]), ctx)
         else:
             by_branch = self._branch_proposal(names, dists, history, ctx)
             if by_branch is not None:
                 return by_branch
-            u = self._propose_from(names, dists, obs, known, n_startup, ctx)
+            u = self._propose_from(names, dists, obs, known, n_startup, ctx, tried=tried)
         return {n: dist.decode(float(v)) for n, dist, v in zip(names, dists, u, strict=True)}
 
     def _branch_proposal(
@@ -250,6 +252,7 @@ class GPSampler(BaseSampler):
         sign = 1.0 if ctx.direction == "minimize" else -1.0
         branches: dict[tuple[tuple[str, Distribution], ...], list[FrozenTrial]] = {}
         running: list[FrozenTrial] = []
+        others: list[FrozenTrial] = []  # failed and pruned trials: they count as visits
         for t in history:
             if t.number == ctx.trial_number:
                 continue
@@ -258,10 +261,12 @@ class GPSampler(BaseSampler):
                 branches.setdefault(key, []).append(t)
             elif t.state in (TrialState.RUNNING, TrialState.WAITING):
                 running.append(t)
+            else:
+                others.append(t)
         joint = set(names)
         if len(branches) < 2 or all({k for k, _ in key} <= joint for key in branches):
             return None
-        visit = _unexplored(names, dists, branches, running, ctx)
+        visit = _unexplored(names, dists, branches, running + others, ctx)
         if visit is not None:
             return visit
         y_all = np.array([sign * float(t.value or 0.0) for ts in branches.values() for t in ts], dtype=float)
@@ -286,8 +291,20 @@ class GPSampler(BaseSampler):
                 X_pending = np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(key))
                 y_pending = np.full(len(X_pending), float(y_all.max()))  # the constant liar
                 n_startup = self._n_startup(len(key) - len(held))
+                tried = np.array([r for r in (_encode(t, b_names, b_dists) for t in others) if not np.isnan(r).any()])
                 u, score = self._propose(
-                    b_names, b_dists, X, y, X_pending, y_pending, n_startup, ctx, held, transform=transform, best=best
+                    b_names,
+                    b_dists,
+                    X,
+                    y,
+                    X_pending,
+                    y_pending,
+                    n_startup,
+                    ctx,
+                    held,
+                    transform=transform,
+                    best=best,
+                    tried=tried.reshape(-1, len(key)),
                 )
                 if choice is None or score > choice[0]:
                     choice = (score, u, b_names, b_dists)
@@ -350,9 +367,11 @@ class GPSampler(BaseSampler):
         n_startup: int,
         ctx: SampleContext,
         held: Mapping[int, float] | None = None,
+        tried: np.ndarray | None = None,
     ) -> np.ndarray:
         """``_propose`` on the fully known rows of ``obs``: finished ones in trial order (for the
-        trust region), pending ones as constant-liar rows."""
+        trust region), pending ones as constant-liar rows; ``tried``: points of failed or
+        pruned trials, not to be proposed again in a discrete space."""
         done = known & ~obs.pending
         order = np.argsort(obs.numbers[done], kind="stable")
         with _single_threaded_blas():
@@ -366,6 +385,7 @@ class GPSampler(BaseSampler):
                 n_startup,
                 ctx,
                 held,
+                tried=tried,
             )
         return u
 
@@ -382,6 +402,7 @@ class GPSampler(BaseSampler):
         held: Mapping[int, float] | None = None,
         transform: transforms.OutputTransform | None = None,
         best: float | None = None,
+        tried: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float]:
         """The next point in the unit cube and its log EI; dims in ``held`` (index -> encoding)
         stay put. ``transform`` and ``best`` (in transformed units) default to the ones of
@@ -408,7 +429,7 @@ class GPSampler(BaseSampler):
             X_post = np.vstack([X_post, X_pending])
             z_post = np.concatenate([z_post, transform(y_pending)])
         model = _Model(gp.Posterior(X_post, z_post, params, layout), float(z.min()) if best is None else best)
-        visited = np.vstack([X, X_pending])
+        visited = np.vstack([X, X_pending] + ([tried] if tried is not None and len(tried) else []))
 
         held = held or {}
         idx = np.array(sorted(held), dtype=int)
@@ -442,20 +463,31 @@ class GPSampler(BaseSampler):
         )
 
 
+def _tried_rows(
+    history: Sequence[FrozenTrial], names: Sequence[str], dists: Sequence[Distribution], exclude: int
+) -> np.ndarray:
+    """Rows of the failed and pruned trials that hold every one of ``names``: visited points
+    that are not observations (a discrete space must not offer them again)."""
+    done = (TrialState.FAIL, TrialState.PRUNED)
+    rows = [_encode(t, names, dists) for t in history if t.state in done and t.number != exclude]
+    return np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(names))
+
+
 def _unexplored(
     names: list[str],
     dists: list[Distribution],
     branches: Mapping[tuple[tuple[str, Distribution], ...], list[FrozenTrial]],
-    running: Sequence[FrozenTrial],
+    unfinished: Sequence[FrozenTrial],
     ctx: SampleContext,
 ) -> dict[str, Any] | None:
     """Joint values that steer the trial to a choice no trial took yet (the first such
     choice of the first such categorical), else to the branch with the fewest trials, if it
-    has fewer than ``_MIN_BRANCH_TRIALS`` (running ones count); other joint values from
-    the Sobol point of the trial. None when every branch has been seen enough."""
+    has fewer than ``_MIN_BRANCH_TRIALS``; trials still running, failed or pruned count as
+    visits (a choice that always fails is not retried for ever). Other joint values come
+    from the Sobol point of the trial. None when every branch has been seen enough."""
     u = sobol_point(ctx.trial_number, len(names), ctx.seed)
     point = {n: d.decode(float(v)) for n, d, v in zip(names, dists, u, strict=True)}
-    trials = [t for ts in branches.values() for t in ts] + list(running)
+    trials = [t for ts in branches.values() for t in ts] + list(unfinished)
     cats = [(n, d) for n, d in zip(names, dists, strict=True) if isinstance(d, Categorical)]
     for n, d in cats:
         seen = {d.encode(t.params[n]) for t in trials if n in t.params and t.distributions.get(n) == d}
@@ -473,7 +505,7 @@ def _unexplored(
         if held:
             counts[held] = counts.get(held, 0) + len(ts)
     for held in counts:
-        counts[held] += sum(all(t.params.get(n) == v for n, v in held) for t in running)
+        counts[held] += sum(all(t.params.get(n) == v for n, v in held) for t in unfinished)
     if not counts:
         return None
     held, n_trials = min(counts.items(), key=lambda kv: kv[1])
