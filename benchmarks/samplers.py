@@ -182,6 +182,25 @@ def _git_commit() -> str | None:
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
+def _widen(meta: dict[str, Any], other: dict[str, Any]) -> None:
+    """Widen ``meta`` in place to cover ``other``'s seeds, tasks and optimizers as well."""
+    first = min(meta.get("first_seed", 0), other.get("first_seed", 0))
+    last = max(meta.get("first_seed", 0) + meta["seeds"], other.get("first_seed", 0) + other["seeds"])
+    meta["first_seed"], meta["seeds"] = first, last - first
+    meta["tasks"] = list(dict.fromkeys([*meta["tasks"], *other["tasks"]]))
+    meta["optimizers"] = list(dict.fromkeys([*meta["optimizers"], *other["optimizers"]]))
+    meta["task_info"] = {**meta["task_info"], **other["task_info"]}
+
+
+def _provenance(meta: dict[str, Any]) -> dict[str, Any]:
+    """Where a run (or a continuation of one) came from, for the report's header."""
+    return {
+        "command": meta["command"],
+        "date_utc": meta["machine"]["date_utc"],
+        "load_avg_start": meta["machine"]["load_avg_start"],
+    }
+
+
 def _merge_resumed(old: dict[str, Any], new: dict[str, Any], rerun: list[str]) -> dict[str, Any]:
     """Continue a saved run: keep its finished runs (minus errors and ``rerun`` optimizers), widen its lists."""
     om, nm = old["meta"], new["meta"]
@@ -191,21 +210,11 @@ def _merge_resumed(old: dict[str, Any], new: dict[str, Any], rerun: list[str]) -
     runs = [r for r in old["runs"] if not r["error"] and r["optimizer"] not in rerun and r["task"] in known]
     dropped = len(old["runs"]) - len(runs)
     om["tasks"] = [t for t in om["tasks"] if t in known]
-    om["seeds"] = max(om["seeds"], nm["seeds"])
-    om["tasks"] = list(dict.fromkeys([*om["tasks"], *nm["tasks"]]))
-    om["optimizers"] = list(dict.fromkeys([*om["optimizers"], *nm["optimizers"]]))
-    om["task_info"].update(nm["task_info"])
+    _widen(om, nm)
     om["skipped"] = nm["skipped"]
     om.pop("interrupted", None)
     om.setdefault("resumed", []).append(
-        {
-            "command": nm["command"],
-            "date_utc": nm["machine"]["date_utc"],
-            "load_avg_start": nm["machine"]["load_avg_start"],
-            "jobs": nm["jobs"],
-            "kept_runs": len(runs),
-            "dropped_runs": dropped,
-        }
+        {**_provenance(nm), "jobs": nm["jobs"], "kept_runs": len(runs), "dropped_runs": dropped}
     )
     return {"meta": om, "runs": runs}
 
@@ -220,22 +229,10 @@ def _combine(datas: list[dict[str, Any]]) -> dict[str, Any]:
         m = d["meta"]
         if m["budget"] != meta["budget"]:
             raise SystemExit("--from-json: the files have different budgets")
-        first = min(meta.get("first_seed", 0), m.get("first_seed", 0))
-        last = max(meta.get("first_seed", 0) + meta["seeds"], m.get("first_seed", 0) + m["seeds"])
-        meta["first_seed"], meta["seeds"] = first, last - first
-        meta["tasks"] = list(dict.fromkeys([*meta["tasks"], *m["tasks"]]))
-        meta["optimizers"] = list(dict.fromkeys([*meta["optimizers"], *m["optimizers"]]))
-        meta["task_info"] = {**meta["task_info"], **m["task_info"]}
+        _widen(meta, m)
         if d is not datas[0]:
             meta["elapsed_s"] = (meta.get("elapsed_s") or 0.0) + (m.get("elapsed_s") or 0.0)
-            meta["resumed"] = [*meta.get("resumed", []), *m.get("resumed", [])]
-            meta["resumed"].append(
-                {
-                    "command": m["command"],
-                    "date_utc": m["machine"]["date_utc"],
-                    "load_avg_start": m["machine"]["load_avg_start"],
-                }
-            )
+            meta["resumed"] = [*meta.get("resumed", []), *m.get("resumed", []), _provenance(m)]
         for r in d["runs"]:
             runs[(r["task"], r["optimizer"], r["seed"])] = r
     return {"meta": meta, "runs": list(runs.values())}

@@ -43,7 +43,13 @@ from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
 from sturgeon.samplers._base import BaseSampler, SampleContext
-from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
+from sturgeon.samplers._observations import (
+    HistoryEncoder,
+    Observations,
+    encode_row,
+    infer_intersection_space,
+    known_rows,
+)
 from sturgeon.samplers._qmc import QMCSampler, sobol_point
 from sturgeon.space import Categorical, Distribution, Float, Int
 
@@ -278,7 +284,7 @@ class GPSampler(BaseSampler):
                 b_names = [k for k, _ in key]
                 b_dists = [d for _, d in key]
                 trials = sorted(trials, key=lambda t: t.number)
-                X = np.vstack([_encode(t, b_names, b_dists) for t in trials])
+                X = np.vstack([encode_row(t, b_names, b_dists) for t in trials])
                 y = np.array([sign * float(t.value or 0.0) for t in trials], dtype=float)
                 if np.isnan(X).any():
                     continue
@@ -287,11 +293,9 @@ class GPSampler(BaseSampler):
                     for j, (k, dist) in enumerate(key)
                     if k in joint and isinstance(dist, Categorical) and np.all(X[:, j] == X[0, j])
                 }
-                rows = [_encode(t, b_names, b_dists) for t in running]
-                X_pending = np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(key))
+                X_pending = known_rows(running, b_names, b_dists)
                 y_pending = np.full(len(X_pending), float(y_all.max()))  # the constant liar
                 n_startup = self._n_startup(len(key) - len(held))
-                tried = np.array([r for r in (_encode(t, b_names, b_dists) for t in others) if not np.isnan(r).any()])
                 u, score = self._propose(
                     b_names,
                     b_dists,
@@ -304,7 +308,7 @@ class GPSampler(BaseSampler):
                     held,
                     transform=transform,
                     best=best,
-                    tried=tried.reshape(-1, len(key)),
+                    tried=known_rows(others, b_names, b_dists),
                 )
                 if choice is None or score > choice[0]:
                     choice = (score, u, b_names, b_dists)
@@ -469,8 +473,7 @@ def _tried_rows(
     """Rows of the failed and pruned trials that hold every one of ``names``: visited points
     that are not observations (a discrete space must not offer them again)."""
     done = (TrialState.FAIL, TrialState.PRUNED)
-    rows = [_encode(t, names, dists) for t in history if t.state in done and t.number != exclude]
-    return np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(names))
+    return known_rows([t for t in history if t.state in done and t.number != exclude], names, dists)
 
 
 def _unexplored(
@@ -512,16 +515,6 @@ def _unexplored(
     if n_trials >= _MIN_BRANCH_TRIALS:
         return None
     return {**point, **dict(held)}
-
-
-def _encode(trial: FrozenTrial, names: Sequence[str], dists: Sequence[Distribution]) -> np.ndarray:
-    """The trial's unit-cube row over ``names`` (NaN where it lacks one or holds another distribution)."""
-    params = {**trial.fixed_params, **trial.params}
-    row = np.full(len(names), np.nan)
-    for j, (k, dist) in enumerate(zip(names, dists, strict=True)):
-        if k in params and trial.distributions.get(k, dist) == dist and dist.contains(params[k]):
-            row[j] = dist.encode(params[k])
-    return row
 
 
 def _matches_any(points: np.ndarray, rows: np.ndarray) -> np.ndarray:

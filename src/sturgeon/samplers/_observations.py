@@ -26,7 +26,15 @@ import numpy as np
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.space import Distribution
 
-__all__ = ["HistoryEncoder", "Lie", "Observations", "fill_pending", "infer_intersection_space"]
+__all__ = [
+    "HistoryEncoder",
+    "Lie",
+    "Observations",
+    "encode_row",
+    "fill_pending",
+    "infer_intersection_space",
+    "known_rows",
+]
 
 Lie = Literal["worst", "mean", "best"]
 
@@ -85,13 +93,21 @@ def infer_intersection_space(history: Sequence[FrozenTrial]) -> dict[str, Distri
     return dict(sorted((space or {}).items()))
 
 
-def _encode_row(trial: FrozenTrial, names: tuple[str, ...], dists: tuple[Distribution, ...]) -> np.ndarray:
+def encode_row(trial: FrozenTrial, names: Sequence[str], dists: Sequence[Distribution]) -> np.ndarray:
+    """The trial's unit-cube row over ``names``: NaN where it lacks a parameter or holds it
+    with another distribution."""
     row = np.full(len(names), np.nan)
     params = {**trial.fixed_params, **trial.params}
     for j, (name, dist) in enumerate(zip(names, dists, strict=True)):
         if name in params and (trial.distributions.get(name, dist) == dist) and dist.contains(params[name]):
             row[j] = dist.encode(params[name])
     return row
+
+
+def known_rows(trials: Sequence[FrozenTrial], names: Sequence[str], dists: Sequence[Distribution]) -> np.ndarray:
+    """The rows (``encode_row``) of the ``trials`` that hold every one of ``names``, shape (m, d)."""
+    rows = [encode_row(t, names, dists) for t in trials]
+    return np.array([r for r in rows if not np.isnan(r).any()]).reshape(-1, len(names))
 
 
 class HistoryEncoder:
@@ -139,7 +155,7 @@ class HistoryEncoder:
                     continue
                 hit = cache.get(t.number)
                 if hit is None or hit[0] is not t:
-                    hit = (t, _encode_row(t, names, dists))
+                    hit = (t, encode_row(t, names, dists))
                     cache[t.number] = hit
                 if is_pending and np.isnan(hit[1]).all():
                     continue  # a running trial with none of these parameters yet tells nothing
