@@ -136,8 +136,17 @@ def test_newer_schema_is_refused(tmp_path):
     sg.create_study(name="s", storage=url)
     with sqlite3.connect(tmp_path / "new.db") as con:
         con.execute("UPDATE sturgeon_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
-    with pytest.raises(sg.SchemaVersionError, match="newer than this sturgeon supports.*upgrade"):
+        con.execute("UPDATE sturgeon_meta SET value = ? WHERE key = 'min_reader_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(sg.SchemaVersionError, match=f"needs sturgeon's schema {SCHEMA_VERSION + 1} or newer.*upgrade"):
         sg.load_study(name="s", storage=url)
+
+
+def test_newer_schema_that_old_readers_may_read_opens(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    sg.create_study(name="s", storage=url).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    with sqlite3.connect(tmp_path / "new.db") as con:
+        con.execute("UPDATE sturgeon_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    assert len(sg.load_study(name="s", storage=url).trials) == 2
 
 
 def test_text_file_is_refused(tmp_path):

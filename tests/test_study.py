@@ -208,15 +208,17 @@ def test_report_validation(storage):
     trial = study.ask()
     with pytest.raises(sg.InvalidValueError, match="step must be an int >= 0"):
         trial.report(1.0, -1)
-    with pytest.raises(sg.InvalidValueError, match="finite"):
-        trial.report(float("nan"), 0)
+    with pytest.raises(sg.InvalidValueError, match="finite or NaN"):
+        trial.report(float("inf"), 0)
     with pytest.raises(sg.InvalidValueError, match="must be a number"):
         trial.report("high", 0)
     trial.report(0.5, 0)
     with pytest.warns(UserWarning, match="reported already"):
         trial.report(0.7, 0)
+    trial.report(float("nan"), 1)  # a diverged run: recorded, and the worst value to every rule
     study.tell(trial, 0.5)
-    assert study.trials[0].intermediate_values == {0: 0.5}
+    values = study.trials[0].intermediate_values
+    assert values[0] == 0.5 and math.isnan(values[1]) and study.trials[0].resource == 2
 
 
 def test_user_attrs_and_study_attrs(storage):

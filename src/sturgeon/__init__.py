@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from sturgeon import pruners, samplers, storage
+from sturgeon import artifacts, pruners, samplers, storage
 from sturgeon._exceptions import (
+    ArtifactStoreError,
     DuplicatedStudyError,
     GridExhaustedError,
     InvalidSpaceError,
@@ -35,6 +36,7 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
     __version__ = "0.0.0"
 
 __all__ = [
+    "ArtifactStoreError",
     "Categorical",
     "Distribution",
     "DuplicatedStudyError",
@@ -59,6 +61,7 @@ __all__ = [
     "__version__",
     "create_study",
     "delete_study",
+    "artifacts",
     "list_studies",
     "load_study",
     "pruners",

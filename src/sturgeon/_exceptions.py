@@ -7,7 +7,8 @@
     ├── DuplicatedStudyError     a study by that name exists already
     ├── StorageError             the storage cannot be used
     │   ├── SchemaVersionError   the database was written by a newer sturgeon
-    │   └── NotASturgeonDatabaseError  the file or database is something else
+    │   ├── NotASturgeonDatabaseError  the file or database is something else
+    │   └── ArtifactStoreError   the checkpoint store cannot be used, or a checkpoint is missing
     ├── TrialStateError          an operation that the trial's state forbids
     ├── GridExhaustedError       every point of a grid has been claimed
     ├── NoCompletedTrialsError   a best trial was asked for before any completed (also ValueError)
@@ -52,6 +53,10 @@ class SchemaVersionError(StorageError):
 
 class NotASturgeonDatabaseError(StorageError):
     """The file or database is not a sturgeon database."""
+
+
+class ArtifactStoreError(StorageError):
+    """The artifact (checkpoint) store cannot be reached or written, or a checkpoint is missing."""
 
 
 class TrialStateError(SturgeonError):

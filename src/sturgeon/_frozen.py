@@ -14,13 +14,18 @@ __all__ = ["FrozenTrial", "TrialState"]
 
 
 class TrialState(enum.Enum):
-    """Where a trial is in its life. WAITING: enqueued, not yet started."""
+    """Where a trial is in its life (see docs/architecture.md, "The trial lifecycle").
+
+    WAITING: enqueued, not yet started. RUNNING: a worker owns it and sends heartbeats.
+    PAUSED: stopped at a checkpoint with no owner, to be resumed. COMPLETE, PRUNED, FAIL: final.
+    """
 
     RUNNING = "RUNNING"
     COMPLETE = "COMPLETE"
     PRUNED = "PRUNED"
     FAIL = "FAIL"
     WAITING = "WAITING"
+    PAUSED = "PAUSED"
 
     @property
     def is_finished(self) -> bool:
@@ -42,6 +47,19 @@ class FrozenTrial:
     datetime_start: _dt.datetime | None
     datetime_complete: _dt.datetime | None
     fixed_params: Mapping[str, Any] = field(default_factory=dict)
+    resource: int = 0
+    """Steps trained: the steps reported beyond the step each run of it started or resumed from."""
+    checkpoints: Mapping[int, str] = field(default_factory=dict)
+    """Committed checkpoints that still exist: step -> artifact-store key."""
+    resumed_step: int | None = None
+    """The step of the checkpoint the trial's current (or last) run continued from; None if fresh."""
+    pause_reason: str | None = None
+    """Why a PAUSED trial is paused: "rule" (a scheduler paused it at a rung) or "recovered"
+    (its worker died after it saved a checkpoint)."""
+    n_pauses: int = 0
+    """How many times the trial has been paused (its next resume claims ``resume:N:n_pauses``)."""
+    superseded_values: tuple[tuple[int, float], ...] = ()
+    """(step, value) reports dropped because the trial resumed from an earlier checkpoint."""
 
     @property
     def duration(self) -> _dt.timedelta | None:
@@ -49,6 +67,11 @@ class FrozenTrial:
         if self.datetime_start is None or self.datetime_complete is None:
             return None
         return self.datetime_complete - self.datetime_start
+
+    @property
+    def latest_checkpoint_step(self) -> int | None:
+        """The step of the newest checkpoint that still exists, or None."""
+        return max(self.checkpoints) if self.checkpoints else None
 
     @property
     def last_step(self) -> int | None:

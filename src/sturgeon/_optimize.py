@@ -25,10 +25,21 @@ _log = logging.getLogger("sturgeon")
 
 
 def _check_args(
-    n_trials: int | None, timeout: float | None, n_jobs: int, catch: Any, heartbeat_interval: float
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Any,
+    heartbeat_interval: float,
+    resource_budget: int | None,
 ) -> tuple[type[BaseException], ...]:
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
         raise InvalidValueError(f"optimize: n_trials must be an int >= 0 or None, got {n_trials!r}")
+    if resource_budget is not None and (
+        isinstance(resource_budget, bool) or not isinstance(resource_budget, int) or resource_budget <= 0
+    ):
+        raise InvalidValueError(
+            f"optimize: resource_budget must be an int > 0 (steps trained in total) or None, got {resource_budget!r}"
+        )
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise InvalidValueError(f"optimize: timeout must be a number of seconds > 0 or None, got {timeout!r}")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
@@ -93,8 +104,10 @@ class _Loop:
         progress: ProgressBar,
         heartbeat: _Heartbeat,
         heartbeat_interval: float,
+        resource_budget: int | None,
     ) -> None:
         self.study, self.func, self.n_trials, self.catch = study, func, n_trials, catch
+        self.resource_budget = resource_budget
         self.callbacks, self.progress, self.heartbeat = callbacks, progress, heartbeat
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.lock = threading.Lock()
@@ -104,26 +117,42 @@ class _Loop:
         self.stale_every = heartbeat_interval
         self.last_stale_check = time.monotonic()
 
-    def _next_slot(self) -> bool:
+    def _next_trial(self) -> Trial | None:
+        """The next trial to run (a resumed one first), or None when the loop is done. A new
+        trial takes one of the ``n_trials`` slots; a resumed one does not."""
         with self.lock:
             if self.halt.is_set() or self.study._stop_flag.is_set():
-                return False
-            if self.n_trials is not None and self.started >= self.n_trials:
-                return False
+                return None
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                return False
-            self.started += 1
-            return True
+                return None
+            if self.resource_budget is not None and self.study.total_resource >= self.resource_budget:
+                return None
+            new_ok = self.n_trials is None or self.started < self.n_trials
+            if new_ok:
+                self.started += 1
+        self._maybe_fail_stale()
+        try:
+            trial = self.study._next_trial(None, allow_new=new_ok)
+        except BaseException:
+            if new_ok:
+                with self.lock:
+                    self.started -= 1
+            raise
+        if new_ok and (trial is None or trial.resumed_step is not None):
+            with self.lock:
+                self.started -= 1
+        return trial
 
     def worker(self) -> None:
         try:
-            while self._next_slot():
-                self._maybe_fail_stale()
+            while True:
                 try:
-                    trial = self.study.ask()
+                    trial = self._next_trial()
                 except GridExhaustedError:
                     _log.info("study %r: the grid is exhausted; stopping", self.study.name)
                     self.halt.set()
+                    return
+                if trial is None:
                     return
                 frozen = self._run_one(trial)
                 for cb in self.callbacks:
@@ -148,7 +177,9 @@ class _Loop:
             try:
                 value = self.func(trial)
             except TrialPruned:
-                return study.tell(trial, state=TrialState.PRUNED)
+                if trial.state is not TrialState.RUNNING:  # the objective told it itself
+                    return study._view.trial(trial.number)
+                return study._stopped(trial)
             except self.catch as e:
                 _log.warning("trial %d failed with %r (caught; going on)", trial.number, e)
                 return study.tell(trial, state=TrialState.FAIL, reason=f"{type(e).__name__}: {e}")
@@ -177,10 +208,11 @@ def run_optimize(
     callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None,
     show_progress_bar: bool | None,
     heartbeat_interval: float,
+    resource_budget: int | None = None,
 ) -> None:
     if not callable(func):
         raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {func!r}")
-    catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval)
+    catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval, resource_budget)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if show_progress_bar is None:
@@ -190,7 +222,16 @@ def run_optimize(
     progress = ProgressBar(enabled=bool(show_progress_bar), n_trials=n_trials, timeout=timeout)
     heartbeat = _Heartbeat(study, heartbeat_interval)
     loop = _Loop(
-        study, func, n_trials, timeout, catch_t, list(callbacks or ()), progress, heartbeat, heartbeat_interval
+        study,
+        func,
+        n_trials,
+        timeout,
+        catch_t,
+        list(callbacks or ()),
+        progress,
+        heartbeat,
+        heartbeat_interval,
+        resource_budget,
     )
     try:
         if n_jobs == 1:

@@ -217,7 +217,10 @@ class Float(Distribution):
             return [self._at(k) for k in range(self._n_steps + 1)]
         if not isinstance(n_points, int) or n_points < 2:
             raise InvalidSpaceError(f"grid: n_points must be an int >= 2, got {n_points!r}")
-        pts = np.geomspace(self.low, self.high, n_points) if self.log else np.linspace(self.low, self.high, n_points)
+        if self.log:  # powers of ten land exactly on decades, whatever numpy's geomspace does
+            pts: Any = [10.0 ** float(x) for x in np.linspace(math.log10(self.low), math.log10(self.high), n_points)]
+        else:
+            pts = np.linspace(self.low, self.high, n_points)
         out = [min(max(float(p), self.low), self.high) for p in pts]
         out[0], out[-1] = self.low, self.high
         return out

@@ -11,6 +11,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sturgeon._checkpoints import Checkpoints
 from sturgeon._exceptions import (
     DuplicatedStudyError,
     GridExhaustedError,
@@ -76,18 +77,32 @@ class Study:
         storage: BaseStorage,
         record: StudyRecord,
         sampler: str | BaseSampler | None = "auto",
-        pruner: str | BasePruner | None = None,
+        pruner: str | BasePruner | None = "auto",
         seed: int | None = None,
+        artifacts: str | None = None,
+        checkpoint_keep: int | None = None,
+        artifacts_max_bytes: int | None = None,
     ) -> None:
         _check_seed(seed)
         self._storage = storage
         self._record = record
         self._study_id = record.study_id
         self.sampler = make_sampler(sampler, seed)
-        self.pruner = make_pruner(pruner)
         self._seed = self.sampler.seed if self.sampler.seed is not None else secrets.randbits(32)
+        self.pruner = make_pruner(pruner, self._seed)
         self._view = StudyView(storage, record.study_id)
         self._stop_flag = threading.Event()
+        self._checkpoints = Checkpoints(
+            storage=storage,
+            view=self._view,
+            study_id=record.study_id,
+            study_name=record.name,
+            url=artifacts,
+            keep=checkpoint_keep,
+            max_bytes=artifacts_max_bytes,
+        )
+        self._view.sync()
+        self._append(self._checkpoints.record_settings())
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -155,6 +170,12 @@ class Study:
         self._view.sync()
         return dict(self._view.user_attrs)
 
+    @property
+    def total_resource(self) -> int:
+        """Steps trained by all trials together (see ``FrozenTrial.resource``)."""
+        self._view.sync()
+        return self._view.total_resource
+
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value to the study."""
         if not isinstance(key, str) or not key:
@@ -202,9 +223,19 @@ class Study:
         ``trial.params`` holds them. Raises ``GridExhaustedError`` when the sampler has
         nothing left to propose.
         """
+        trial = self._next_trial(space, allow_new=True)
+        assert trial is not None
+        return trial
+
+    def _next_trial(self, space: Mapping[str, Distribution] | None, *, allow_new: bool) -> Trial | None:
+        """Resume a paused trial that may go on, else (when ``allow_new``) claim an enqueued
+        one or start a new one; None when there is nothing to do."""
         if space is not None:
             space = validate_space(space)
         self._view.sync()
+        resumed = self._claim_paused()
+        if resumed is not None or not allow_new:
+            return resumed
         number, fixed = self._claim_waiting()
         if number is None:
             if self.sampler.is_exhausted(_LazyHistory(self, synced=True)):
@@ -226,6 +257,27 @@ class Study:
                     events.append(event)
             self._append(events)
         return trial
+
+    def _claim_paused(self) -> Trial | None:
+        """Resume a paused trial: first those recovered from a dead worker, then those the
+        pruner says are promotable. The claim's unique key makes exactly one worker win."""
+        paused_numbers = self._view.paused_numbers()
+        if not paused_numbers:
+            return None
+        trials = self._view.trials()
+        paused = [trials[n] for n in paused_numbers]
+        order = [t.number for t in paused if t.pause_reason != "rule"]
+        order += [n for n in self.pruner.promotable(paused, trials, self.direction) if n not in order]
+        for n in order:
+            t = self._view.trial(n)
+            step = t.latest_checkpoint_step
+            if t.state is not TrialState.PAUSED or step is None:
+                continue
+            key = f"resume:{n}:{t.n_pauses}"
+            if self._append([Event(EventKind.TRIAL_RESUMED, n, value={"from_step": step}, unique_key=key)]):
+                self._view.sync()
+                return Trial(self, n, resumed=self._view.trial(n))
+        return None
 
     def _claim_waiting(self) -> tuple[int | None, dict[str, Any]]:
         for n in self._view.waiting_numbers():
@@ -274,7 +326,32 @@ class Study:
             return self._finish(handle or number, TrialState.PRUNED, None, None)
         if state is TrialState.FAIL:
             return self._finish(handle or number, TrialState.FAIL, None, reason)
-        raise InvalidValueError(f"tell: state must be COMPLETE, PRUNED or FAIL, got {state.value}")
+        if state is TrialState.PAUSED:
+            if handle is None or handle.state is not TrialState.RUNNING or not handle.checkpoint_steps:
+                raise TrialStateError(
+                    f"tell: trial {number} can be PAUSED only through its running Trial handle, after it "
+                    "committed a checkpoint (trial.checkpoint(step))"
+                )
+            return self._pause(handle, handle.checkpoint_steps[-1], "rule")
+        raise InvalidValueError(f"tell: state must be COMPLETE, PRUNED, FAIL or PAUSED, got {state.value}")
+
+    def _stopped(self, trial: Trial) -> FrozenTrial:
+        """The objective raised ``TrialPruned``: pause the trial if its rule said PAUSE and it
+        has a checkpoint at that step, else prune it."""
+        step = trial._pause_step()
+        if step is not None:
+            return self._pause(trial, step, "rule")
+        return self._tell(trial, None, state=TrialState.PRUNED, reason=None, warn=False)
+
+    def _pause(self, trial: Trial, step: int, reason: str) -> FrozenTrial:
+        n = trial.number
+        key = f"pause:{n}:{self._view.trial(n).n_pauses}"
+        if not self._append([Event(EventKind.TRIAL_PAUSED, n, value={"step": step, "reason": reason}, unique_key=key)]):
+            self._view.sync()
+            raise TrialStateError(f"tell: trial {n} is {self._view.trial(n).state.value}; it cannot be paused")
+        trial._state = TrialState.PAUSED
+        self._view.sync()
+        return self._view.trial(n)
 
     def _finish(self, trial: Trial | int, state: TrialState, value: float | None, reason: str | None) -> FrozenTrial:
         if isinstance(trial, Trial):
@@ -310,12 +387,16 @@ class Study:
         if isinstance(trial, Trial):
             trial._state = state
         self._view.sync()
+        if self._view.trial(number).checkpoints:
+            self._checkpoints.collect([number])
         return self._view.trial(number)
 
     # -- crash recovery --------------------------------------------------------------------
     def fail_stale_trials(self) -> list[int]:
-        """Fail RUNNING trials whose worker stopped sending heartbeats (it crashed or was
-        killed), and enqueue their parameters again. Returns the failed trial numbers."""
+        """Recover RUNNING trials whose worker stopped sending heartbeats (it crashed or was
+        killed): a trial with a checkpoint goes back to PAUSED and is resumed by the next
+        worker that asks; any other is failed and its parameters are enqueued again.
+        Returns the numbers of the trials failed."""
         stale = self._storage.stale_trials(self._study_id)
         failed: list[int] = []
         if not stale:
@@ -323,7 +404,13 @@ class Study:
         self._view.sync()
         for n in stale:
             t = self._view.trial(n)
-            if t.state is TrialState.RUNNING:
+            if t.state is TrialState.RUNNING and t.checkpoints:
+                step = max(t.checkpoints)
+                key = f"pause:{n}:{t.n_pauses}"
+                self._append(
+                    [Event(EventKind.TRIAL_PAUSED, n, value={"step": step, "reason": "recovered"}, unique_key=key)]
+                )
+            elif t.state is TrialState.RUNNING:
                 ok = self._append(
                     [
                         Event(EventKind.SYSTEM_ATTR, n, "fail_reason", "stale: its worker stopped sending heartbeats"),
@@ -361,9 +448,16 @@ class Study:
         callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
         show_progress_bar: bool | None = None,
         heartbeat_interval: float = 10.0,
+        resource_budget: int | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
-        seconds have passed, the grid is exhausted or ``study.stop()`` is called.
+        seconds have passed, the study has trained ``resource_budget`` steps in total
+        (``total_resource``), the grid is exhausted or ``study.stop()`` is called.
+
+        Paused trials that may go on (promoted by the pruner, or recovered from a dead
+        worker) are resumed before new trials start; resumptions do not count toward
+        ``n_trials``, and once ``n_trials`` new trials have started the loop still resumes
+        what can be resumed, then returns.
 
         ``n_jobs`` threads run trials at once (-1: one per CPU). Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
@@ -384,6 +478,7 @@ class Study:
             callbacks=callbacks,
             show_progress_bar=show_progress_bar,
             heartbeat_interval=heartbeat_interval,
+            resource_budget=resource_budget,
         )
 
     def stop(self) -> None:
@@ -429,15 +524,25 @@ def create_study(
     direction: str = "minimize",
     storage: str | BaseStorage | None = None,
     sampler: str | BaseSampler | None = "auto",
-    pruner: str | BasePruner | None = None,
+    pruner: str | BasePruner | None = "auto",
     seed: int | None = None,
     load_if_exists: bool = False,
+    artifacts: str | None = None,
+    checkpoint_keep: int | None = None,
+    artifacts_max_bytes: int | None = None,
 ) -> Study:
     """Create a study (in memory when ``storage`` is None, else in the database at that URL).
 
-    ``sampler``: "auto", "random", "grid" or a sampler object; ``pruner``: None, "median" or
-    a pruner object; ``seed`` makes the sequence of suggestions reproducible. With
-    ``load_if_exists`` an existing study of that name is loaded instead of refused.
+    ``sampler``: "auto", "random", "grid", ... or a sampler object; ``pruner``: "auto" (the
+    default: nothing for objectives that never report), None, "median", "asha",
+    "hyperband", ... or a pruner object; ``seed`` makes the sequence of suggestions
+    reproducible. With ``load_if_exists`` an existing study of that name is loaded instead of
+    refused.
+
+    Checkpoints (``trial.checkpoint``) go to ``artifacts``, any fsspec URL or folder (default:
+    a folder beside the SQLite file, a temporary folder for in-memory studies; required for
+    other databases); each running or paused trial keeps its newest ``checkpoint_keep``
+    (default 2); ``artifacts_max_bytes`` caps the study's checkpoints in total.
     """
     _check_direction(direction)
     _check_seed(seed)
@@ -458,7 +563,16 @@ def create_study(
         raise InvalidValueError(
             f"study {name!r} exists with direction={record.direction!r}; it cannot be loaded as {direction!r}"
         )
-    return Study(storage=backend, record=record, sampler=sampler, pruner=pruner, seed=seed)
+    return Study(
+        storage=backend,
+        record=record,
+        sampler=sampler,
+        pruner=pruner,
+        seed=seed,
+        artifacts=artifacts,
+        checkpoint_keep=checkpoint_keep,
+        artifacts_max_bytes=artifacts_max_bytes,
+    )
 
 
 def load_study(
@@ -466,19 +580,38 @@ def load_study(
     *,
     storage: str | BaseStorage,
     sampler: str | BaseSampler | None = "auto",
-    pruner: str | BasePruner | None = None,
+    pruner: str | BasePruner | None = "auto",
     seed: int | None = None,
+    artifacts: str | None = None,
+    checkpoint_keep: int | None = None,
+    artifacts_max_bytes: int | None = None,
 ) -> Study:
-    """Open an existing study; ``StudyNotFoundError`` if there is none by that name."""
+    """Open an existing study; ``StudyNotFoundError`` if there is none by that name. The
+    artifact store recorded on the study is used unless ``artifacts`` names another."""
     backend = get_storage(storage)
-    return Study(storage=backend, record=backend.get_study(name), sampler=sampler, pruner=pruner, seed=seed)
+    return Study(
+        storage=backend,
+        record=backend.get_study(name),
+        sampler=sampler,
+        pruner=pruner,
+        seed=seed,
+        artifacts=artifacts,
+        checkpoint_keep=checkpoint_keep,
+        artifacts_max_bytes=artifacts_max_bytes,
+    )
 
 
 def delete_study(name: str, *, storage: str | BaseStorage) -> None:
-    """Delete a study and all its trials."""
+    """Delete a study, all its trials and all its checkpoints."""
     backend = get_storage(storage)
     try:
-        backend.delete_study(backend.get_study(name).study_id)
+        record = backend.get_study(name)
+        view = StudyView(backend, record.study_id)
+        view.sync()
+        Checkpoints(
+            storage=backend, view=view, study_id=record.study_id, study_name=name, url=None, keep=None, max_bytes=None
+        ).delete_all()
+        backend.delete_study(record.study_id)
     finally:
         if backend is not storage:
             backend.close()

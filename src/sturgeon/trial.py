@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,6 +72,7 @@ class Trial:
         *,
         fixed_params: Mapping[str, Any] | None = None,
         space: Mapping[str, Distribution] | None = None,
+        resumed: FrozenTrial | None = None,
     ) -> None:
         self._study = study
         self._number = number
@@ -78,6 +83,10 @@ class Trial:
         self._joint: dict[str, Any] | None = None
         self._joint_space: dict[str, Distribution] = {}
         self._state = TrialState.RUNNING
+        self._checkpoints: dict[int, str] = {}
+        self._resumed_step: int | None = None
+        self._decision: tuple[Decision, int] | None = None  # the last rule decision and its step
+        self._fetched: Path | None = None
         self._ctx = SampleContext(
             trial_number=number,
             rng=np.random.default_rng([study._seed, number]),
@@ -91,6 +100,15 @@ class Trial:
             refresh=study._refresh_for_sampler,
             set_system_attr=self._set_system_attr,
         )
+        if resumed is not None:  # a paused trial going on: what it had decided stays decided
+            self._params = dict(resumed.params)
+            self._ctx.params = self._params
+            self._dists = dict(resumed.distributions)
+            self._intermediate = dict(resumed.intermediate_values)
+            self._user_attrs = dict(resumed.user_attrs)
+            self._ctx.system_attrs.update(resumed.system_attrs)
+            self._checkpoints = dict(resumed.checkpoints)
+            self._resumed_step = resumed.resumed_step
 
     # -- read-only views ---------------------------------------------------------------------
     @property
@@ -122,6 +140,17 @@ class Trial:
     @property
     def state(self) -> TrialState:
         return self._state
+
+    @property
+    def resumed_step(self) -> int | None:
+        """The step of the checkpoint this run continues from (train from ``resumed_step + 1``),
+        or None for a fresh start. Load ``latest_checkpoint()`` when it is not None."""
+        return self._resumed_step
+
+    @property
+    def checkpoint_steps(self) -> list[int]:
+        """Steps of this trial's checkpoints that still exist, oldest first."""
+        return sorted(self._checkpoints)
 
     @property
     def study(self) -> Study:
@@ -206,33 +235,93 @@ class Trial:
 
     # -- progress and pruning ------------------------------------------------------------
     def report(self, value: float, step: int) -> None:
-        """Record an intermediate (validation) score at ``step``, for pruners and plots."""
+        """Record an intermediate (validation) score at ``step``, for pruners and plots.
+
+        NaN is allowed (a diverged run): every rule counts it as the worst value. Steps are
+        the trial's resource (epochs, say): each step reported counts once toward
+        ``FrozenTrial.resource``.
+        """
         self._check_running("report")
-        if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise InvalidValueError(f"report: step must be an int >= 0, got step={step!r}")
+        step = _check_step("report", step)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise InvalidValueError(f"report: value must be a number, got value={value!r} at step {step}")
         v = float(value)
-        if not math.isfinite(v):
+        if math.isinf(v):
             raise InvalidValueError(
-                f"report: value must be finite, got value={v!r} at step {step}; return float('nan') "
+                f"report: value must be finite or NaN, got value={v!r} at step {step}; return float('nan') "
                 "from the objective to mark the trial FAIL instead"
             )
-        step = int(step)
         if step in self._intermediate:
             warnings.warn(f"trial {self._number}: step {step} was reported already; ignoring", stacklevel=2)
             return
+        if self._resumed_step is not None and step <= self._resumed_step:
+            warnings.warn(
+                f"trial {self._number}: step {step} is not after the checkpoint step {self._resumed_step} "
+                "this run resumed from; ignoring",
+                stacklevel=2,
+            )
+            return
         self._intermediate[step] = v
-        self._study._append([Event(EventKind.INTERMEDIATE, self._number, str(step), v)])
+        self._study._append([Event(EventKind.INTERMEDIATE, self._number, str(step), None if math.isnan(v) else v)])
 
-    def should_prune(self) -> bool:
-        """Whether the study's pruner says to stop this trial now (raise ``TrialPruned``)."""
+    def decide(self) -> Decision:
+        """The study's pruner's typed decision now (CONTINUE, PRUNE or PAUSE); ``should_prune``
+        is the bool form of it."""
         self._check_running("should_prune")
         if not self._intermediate:
-            return False
+            return Decision.CONTINUE
         history = self._study._synced_trials()
         decision = self._study.pruner.decide(self._snapshot(), history, self._study.direction)
-        return decision is Decision.PRUNE
+        self._decision = (decision, max(self._intermediate))
+        return decision
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says to stop this trial now (raise ``TrialPruned``).
+
+        When the rule's decision is to pause and the trial committed a checkpoint at its last
+        reported step, raising ``TrialPruned`` pauses the trial (it can be resumed from that
+        checkpoint later) instead of pruning it. So save the checkpoint before asking."""
+        return self.decide() is not Decision.CONTINUE
+
+    # -- checkpoints -----------------------------------------------------------------------
+    @contextmanager
+    def checkpoint(self, step: int) -> Iterator[Path]:
+        """An empty local folder to write the trial's state at ``step`` into; when the block
+        exits without an error its files are committed to the study's artifact store at once
+        (the checkpoint exists from then on; on an error nothing is kept).
+
+            with trial.checkpoint(epoch) as folder:
+                torch.save(model.state_dict(), folder / "model.pt")
+        """
+        self._check_running("checkpoint")
+        step = _check_step("checkpoint", step)
+        folder = Path(tempfile.mkdtemp(prefix=f"sturgeon-trial{self._number}-step{step}-"))
+        try:
+            yield folder
+            key = self._study._checkpoints.commit(self._number, step, folder)
+            self._checkpoints[step] = key
+            self._study._checkpoints.collect([self._number])
+            self._checkpoints = {s: k for s, k in self._checkpoints.items() if self._still_there(k)}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _still_there(self, key: str) -> bool:
+        return key in self._study._view.trial(self._number).checkpoints.values()
+
+    def latest_checkpoint(self) -> Path | None:
+        """The local folder of the trial's newest checkpoint (fetched from the store when it is
+        remote), or None when it has none. Read it; do not write into it."""
+        if not self._checkpoints:
+            return None
+        key = self._checkpoints[max(self._checkpoints)]
+        return self._study._checkpoints.fetch(key)
+
+    def set_checkpoint_keep(self, keep: int) -> None:
+        """Keep this trial's newest ``keep`` checkpoints (default: the study's setting, 2), e.g.
+        more for a long babysat run that may be rewound."""
+        from sturgeon._checkpoints import KEEP_ATTR, check_keep
+
+        self._set_system_attr(KEEP_ATTR, check_keep("set_checkpoint_keep", keep))
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value to the trial."""
@@ -260,4 +349,21 @@ class Trial:
             datetime_start=None,
             datetime_complete=None,
             fixed_params=dict(self._ctx.fixed_params),
+            checkpoints=dict(self._checkpoints),
+            resumed_step=self._resumed_step,
         )
+
+    def _pause_step(self) -> int | None:
+        """The step to pause at: the last decision was PAUSE and a checkpoint exists there."""
+        if self._decision is None:
+            return None
+        decision, step = self._decision
+        if decision is Decision.PAUSE and step in self._checkpoints and step == max(self._intermediate):
+            return step
+        return None
+
+
+def _check_step(what: str, step: Any) -> int:
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise InvalidValueError(f"{what}: step must be an int >= 0, got step={step!r}")
+    return int(step)

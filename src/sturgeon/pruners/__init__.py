@@ -1,22 +1,58 @@
-"""Pruners: policies that stop unpromising trials early. ``make_pruner`` resolves short names."""
+"""Pruners (schedulers): policies that stop, pause or promote trials at their reports.
+``make_pruner`` resolves short names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sturgeon._exceptions import InvalidValueError
+from sturgeon.pruners._auto import AutoPruner
 from sturgeon.pruners._base import BasePruner, Decision, NopPruner
+from sturgeon.pruners._halving import HyperbandPruner, SuccessiveHalvingPruner
 from sturgeon.pruners._median import MedianPruner
+from sturgeon.pruners._patient import PatientPruner
+from sturgeon.pruners._percentile import PercentilePruner
+from sturgeon.pruners._threshold import ThresholdPruner
+from sturgeon.pruners._wilcoxon import WilcoxonPruner
 
-__all__ = ["BasePruner", "Decision", "MedianPruner", "NopPruner", "make_pruner"]
+__all__ = [
+    "PRUNERS",
+    "AutoPruner",
+    "BasePruner",
+    "Decision",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PatientPruner",
+    "PercentilePruner",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+    "WilcoxonPruner",
+    "make_pruner",
+]
 
-_PRUNERS = {"none": NopPruner, "median": MedianPruner}
+# short name -> factory
+PRUNERS: dict[str, Callable[[], BasePruner]] = {
+    "auto": AutoPruner,
+    "none": NopPruner,
+    "median": MedianPruner,
+    "asha": SuccessiveHalvingPruner,
+    "successive_halving": SuccessiveHalvingPruner,
+    "hyperband": HyperbandPruner,
+}
 
 
-def make_pruner(pruner: str | BasePruner | None) -> BasePruner:
-    """A pruner from a short name or an instance; ``None`` never prunes."""
+def make_pruner(pruner: str | BasePruner | None, seed: int | None = None) -> BasePruner:
+    """A pruner from a short name or an instance; ``None`` never prunes. ``seed`` is given to
+    a pruner whose own seed is None (rules that draw, e.g. Hyperband's brackets)."""
     if pruner is None:
-        return NopPruner()
-    if isinstance(pruner, BasePruner):
-        return pruner
-    if isinstance(pruner, str) and pruner in _PRUNERS:
-        return _PRUNERS[pruner]()
-    raise InvalidValueError(f"pruner must be one of {sorted(_PRUNERS)}, None or a BasePruner, got {pruner!r}")
+        made: BasePruner = NopPruner()
+    elif isinstance(pruner, BasePruner):
+        made = pruner
+    elif isinstance(pruner, str) and pruner in PRUNERS:
+        made = PRUNERS[pruner]()
+    else:
+        raise InvalidValueError(f"pruner must be one of {sorted(PRUNERS)}, None or a BasePruner, got {pruner!r}")
+    if made.seed is None:
+        made.seed = seed
+    return made

@@ -1,50 +1,44 @@
-"""Median stopping: prune a trial whose value is worse than the median of earlier trials."""
+"""Median stopping: prune a trial whose best value so far is worse than the others' median."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
-
-from sturgeon._exceptions import InvalidValueError
-from sturgeon._frozen import FrozenTrial, TrialState
-from sturgeon.pruners._base import BasePruner, Decision
+from sturgeon.pruners._percentile import PercentilePruner
 
 __all__ = ["MedianPruner"]
 
 
-class MedianPruner(BasePruner):
-    """Prune when the trial's best value so far is worse than the median, at the same step,
-    of the completed and pruned trials' best values up to that step.
+class MedianPruner(PercentilePruner):
+    """Prune when the trial's best value so far is strictly worse than the median, at the same
+    step, of the other COMPLETE and PRUNED trials' best values up to that step.
+
+    The same rule as ``PercentilePruner(50.0, ...)``, with the same arguments and the same
+    handling of NaN (the worst value), skipped steps, ties (never pruned) and both directions.
 
     Args:
-        n_startup_trials: finished trials needed before anything is pruned.
-        n_warmup_steps: steps a trial always runs before it can be pruned.
+        n_startup_trials: COMPLETE or PRUNED trials needed before anything is pruned.
+        n_warmup_steps: the first step at which a trial can be pruned.
+        interval_steps: steps between two pruning checks (>= 1).
+        n_min_trials: finished trials with a report at or before the step needed to judge it.
     """
 
-    def __init__(self, *, n_startup_trials: int = 5, n_warmup_steps: int = 0) -> None:
-        for name, v in (("n_startup_trials", n_startup_trials), ("n_warmup_steps", n_warmup_steps)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise InvalidValueError(f"MedianPruner: {name} must be an int >= 0, got {v!r}")
-        self.n_startup_trials = n_startup_trials
-        self.n_warmup_steps = n_warmup_steps
+    def __init__(
+        self,
+        *,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        n_min_trials: int = 1,
+    ) -> None:
+        super().__init__(
+            50.0,
+            n_startup_trials=n_startup_trials,
+            n_warmup_steps=n_warmup_steps,
+            interval_steps=interval_steps,
+            n_min_trials=n_min_trials,
+        )
 
-    def decide(self, trial: FrozenTrial, history: Sequence[FrozenTrial], direction: str) -> Decision:
-        step = trial.last_step
-        if step is None or step < self.n_warmup_steps:
-            return Decision.CONTINUE
-        sign = 1.0 if direction == "minimize" else -1.0
-        finished = [
-            t for t in history if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.number != trial.number
-        ]
-        if len(finished) < self.n_startup_trials:
-            return Decision.CONTINUE
-        others = []
-        for t in finished:
-            upto = [sign * v for s, v in t.intermediate_values.items() if s <= step]
-            if upto:
-                others.append(min(upto))
-        if not others:
-            return Decision.CONTINUE
-        mine = min(sign * v for s, v in trial.intermediate_values.items() if s <= step)
-        return Decision.PRUNE if mine > float(np.median(others)) else Decision.CONTINUE
+    def __repr__(self) -> str:
+        return (
+            f"MedianPruner(n_startup_trials={self.n_startup_trials}, n_warmup_steps={self.n_warmup_steps}, "
+            f"interval_steps={self.interval_steps}, n_min_trials={self.n_min_trials})"
+        )

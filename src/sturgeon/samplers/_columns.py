@@ -62,6 +62,11 @@ class ColumnCache:
         self._lock = threading.Lock()
         self._reset()
 
+    def reset(self) -> None:
+        """Forget everything (the history was rewritten, e.g. a multi-fidelity target moved)."""
+        with self._lock:
+            self._reset()
+
     def _reset(self) -> None:
         self._trials: list[FrozenTrial | None] = []
         self._state = np.full(0, OTHER, dtype=np.int8)

@@ -43,6 +43,7 @@ from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
 from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._fidelity import FidelityView
 from sturgeon.samplers._observations import (
     HistoryEncoder,
     Observations,
@@ -158,6 +159,7 @@ class GPSampler(BaseSampler):
         self.n_startup_trials = n_startup_trials
         self._encoder = HistoryEncoder()
         self._group_encoder = HistoryEncoder()
+        self._fidelity = FidelityView()
         self._group_memo: dict[int, dict[tuple[str, Distribution], Any]] = {}
         self._qmc = QMCSampler()
         self._lock = threading.Lock()
@@ -167,7 +169,7 @@ class GPSampler(BaseSampler):
         return f"GPSampler(n_startup_trials={self.n_startup_trials!r}, seed={self.seed!r})"
 
     def infer_space(self, history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-        return infer_intersection_space(history)
+        return infer_intersection_space(self._fidelity(history))
 
     def sample_one(
         self, name: str, distribution: Distribution, history: Sequence[FrozenTrial], ctx: SampleContext
@@ -181,6 +183,7 @@ class GPSampler(BaseSampler):
             memo = self._group_memo.get(ctx.trial_number, {})
             if key in memo:
                 return memo[key]
+        history = self._fidelity(history)
         group = self._sample_group(name, distribution, history, ctx)
         if key not in group:
             return self._qmc.sample_one(name, distribution, history, ctx)
@@ -223,6 +226,7 @@ class GPSampler(BaseSampler):
         names = sorted(n for n, dist in space.items() if not dist.is_single)
         if not names:
             return {}
+        history = self._fidelity(history)
         dists = [space[n] for n in names]
         d = len(names)
         obs = self._encoder.observations(

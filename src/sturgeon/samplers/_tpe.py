@@ -36,6 +36,7 @@ from sturgeon._frozen import FrozenTrial
 from sturgeon.samplers import _parzen
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._columns import COMPLETE, ColumnCache
+from sturgeon.samplers._fidelity import FidelityView
 from sturgeon.samplers._qmc import sobol_point
 from sturgeon.space import Categorical, Distribution, Float, Int
 
@@ -93,6 +94,8 @@ class TPESampler(BaseSampler):
             raise InvalidValueError(f"TPESampler: gamma must be a number in (0, 1], got gamma={gamma!r}")
         self.gamma = float(gamma)
         self._cache = ColumnCache()
+        self._fidelity = FidelityView()
+        self._fidelity_generation = 0
         self._lock = threading.Lock()
         # values drawn with a conditional parameter for the rest of its group, by (trial, name)
         self._group_values: dict[tuple[int, str], tuple[Distribution, Any]] = {}
@@ -105,12 +108,21 @@ class TPESampler(BaseSampler):
             f"n_candidates={self.n_candidates}, gamma={self.gamma})"
         )
 
+    def _model_history(self, history: Sequence[FrozenTrial]) -> Sequence[FrozenTrial]:
+        """The history as the model sees it: stopped and paused trials by their rung values."""
+        seen = self._fidelity(history)
+        if self._fidelity.generation != self._fidelity_generation:
+            self._fidelity_generation = self._fidelity.generation
+            self._cache.reset()
+        return seen
+
     def infer_space(self, history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-        return self._cache.intersection_space(history)
+        return self._cache.intersection_space(self._model_history(history))
 
     def sample_joint(
         self, space: Mapping[str, Distribution], history: Sequence[FrozenTrial], ctx: SampleContext
     ) -> dict[str, Any]:
+        history = self._model_history(history)
         sub = {name: space[name] for name in sorted(space) if not space[name].is_single}
         if not sub:
             return {}
@@ -126,6 +138,7 @@ class TPESampler(BaseSampler):
             kept = self._group_values.pop((ctx.trial_number, name), None)
         if kept is not None and kept[0] == distribution:
             return kept[1]
+        history = self._model_history(history)
         if self._cache.n_complete(history) >= self.n_startup_trials:
             group = self._group(name, distribution, history, ctx)
             u = self._propose(group, history, ctx, min_complete=1, anchor=list(group).index(name))

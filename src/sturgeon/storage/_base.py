@@ -14,7 +14,10 @@ Concurrency rules every backend must honour:
   (``finish:N``), claiming a grid point (``grid:...``).
 * ``create_trial`` allocates the next trial number of the study, never twice.
 * Event ids are increasing in commit order within a study, so a cursor never skips one.
-* Appending a TRIAL_FINISHED event also drops that trial's heartbeat, in the same transaction.
+* Appending a TRIAL_FINISHED or TRIAL_PAUSED event also drops that trial's heartbeat, in the
+  same transaction (the trial has no owner any more).
+
+Readers skip event kinds they do not know (written by a newer sturgeon), with a warning.
 
 Heartbeats are the one mutable record: the last time a worker said a RUNNING trial
 is alive. They are kept outside the log so that liveness does not grow it.
@@ -44,6 +47,10 @@ class EventKind(enum.IntEnum):
     TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None}
     USER_ATTR = 6  # key, value; trial None = study-level
     SYSTEM_ATTR = 7  # key, value; trial None = study-level
+    TRIAL_PAUSED = 8  # value: {"step": s, "reason": "rule"|"recovered"|...}; the trial has no owner
+    TRIAL_RESUMED = 9  # unique key resume:N:k; value: {"from_step": s}; reports after s are superseded
+    CHECKPOINT = 10  # key: str(step); value: {"path": store key, "bytes": n} (committed)
+    CHECKPOINT_DELETED = 11  # key: store key; unique key ckdel:<store key>
 
 
 class Event(NamedTuple):

@@ -71,7 +71,7 @@ class InMemoryStorage(BaseStorage):
         for e in events:
             study.events.append(e._replace(id=self._next_event_id, time=e.time or now))
             self._next_event_id += 1
-            if e.kind is EventKind.TRIAL_FINISHED and e.trial is not None:
+            if e.kind in (EventKind.TRIAL_FINISHED, EventKind.TRIAL_PAUSED) and e.trial is not None:
                 study.heartbeats.pop(e.trial, None)
         study.keys.update(keys)
         return True

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import socket
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -37,9 +39,18 @@ from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# The oldest sturgeon schema version that can still read a database of this version: newer
+# versions only add event kinds (which older readers skip) or columns, so it rarely moves.
+MIN_READER_VERSION = 2
 _KINDS = {int(k): k for k in EventKind}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_OWNERLESS = (EventKind.TRIAL_FINISHED, EventKind.TRIAL_PAUSED)  # events after which no worker owns the trial
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
+
 
 _md = sa.MetaData()
 _meta = sa.Table(
@@ -80,7 +91,16 @@ _heartbeats = sa.Table(
     sa.Column("study_id", sa.Integer, primary_key=True),
     sa.Column("trial", sa.Integer, primary_key=True),
     sa.Column("expires", sa.Float, nullable=False),
+    sa.Column("owner", sa.String(128), nullable=True),  # schema 2: which worker (host:pid) beats
 )
+
+
+def _migrate_1_to_2(conn: Any) -> None:
+    """Schema 2: heartbeats name their owner; the meta table says which readers may open it."""
+    conn.execute(sa.text("ALTER TABLE sturgeon_heartbeats ADD COLUMN owner VARCHAR(128)"))
+
+
+_MIGRATIONS = {1: _migrate_1_to_2}  # from version -> step to version + 1
 
 
 def _check_sqlite_file(url: sa.URL) -> None:
@@ -136,6 +156,9 @@ class SQLStorage(BaseStorage):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = _make_engine(url)
+        # close pooled connections when the storage is dropped without close() (a study opened
+        # from a URL string owns its storage): a driver must not find them open at GC time
+        weakref.finalize(self, self._engine.dispose)
         self._is_sqlite = self._engine.dialect.name == "sqlite"
         self._qmark = self._engine.dialect.paramstyle == "qmark"
         self._integrity_errors: tuple[type[Exception], ...] = (self._engine.dialect.loaded_dbapi.IntegrityError,)
@@ -168,23 +191,51 @@ class SQLStorage(BaseStorage):
                 try:
                     _md.create_all(self._engine)
                     with self._engine.begin() as conn:
-                        conn.execute(_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                        conn.execute(
+                            _meta.insert(),
+                            [
+                                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                                {"key": "min_reader_version", "value": str(MIN_READER_VERSION)},
+                            ],
+                        )
                 except (OperationalError, IntegrityError):
                     pass  # another process is creating the schema at the same time
             with self._engine.connect() as conn:
-                row = conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).first()
-            if row is not None:
-                version = int(row[0])
-                if version > SCHEMA_VERSION:
+                rows = dict(conn.execute(sa.select(_meta.c.key, _meta.c.value)).all())
+            if "schema_version" in rows:
+                version = int(rows["schema_version"])
+                min_reader = int(rows.get("min_reader_version", version))
+                if min_reader > SCHEMA_VERSION:
                     raise SchemaVersionError(
-                        f"{self.url!r} was written with storage schema version {version}, newer than "
-                        f"this sturgeon supports ({SCHEMA_VERSION}); upgrade sturgeon to open it"
+                        f"{self.url!r} was written with storage schema version {version}, which needs "
+                        f"sturgeon's schema {min_reader} or newer to read (this sturgeon has "
+                        f"{SCHEMA_VERSION}); upgrade sturgeon to open it"
                     )
-                if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
-                    raise SchemaVersionError(f"{self.url!r} has an old schema version {version}")
+                if version < SCHEMA_VERSION:
+                    self._migrate(version)
                 return
             time.sleep(0.05 * (attempt + 1))
         raise StorageError(f"{self.url!r}: schema version missing from sturgeon_meta")
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older database up to SCHEMA_VERSION in place, one step per transaction.
+        The version row is updated in the step's transaction, guarded by its old value, so
+        processes opening the database at the same time migrate it once."""
+        while version < SCHEMA_VERSION:
+            with self._engine.begin() as conn:
+                res = conn.execute(
+                    _meta.update()
+                    .where(_meta.c.key == "schema_version", _meta.c.value == str(version))
+                    .values(value=str(version + 1))
+                )
+                if res.rowcount == 1:
+                    _MIGRATIONS[version](conn)
+                    conn.execute(_meta.delete().where(_meta.c.key == "min_reader_version"))
+                    conn.execute(_meta.insert().values(key="min_reader_version", value=str(MIN_READER_VERSION)))
+            with self._engine.connect() as conn:
+                version = int(
+                    conn.execute(sa.select(_meta.c.value).where(_meta.c.key == "schema_version")).scalar_one()
+                )
 
     # -- studies ---------------------------------------------------------------------------
     @staticmethod
@@ -276,8 +327,8 @@ class SQLStorage(BaseStorage):
             for e in events
         ]
         cur.executemany(self._insert_sql, rows)
-        finished = {r[2] for r, e in zip(rows, events, strict=True) if e.kind is EventKind.TRIAL_FINISHED}
-        for n in finished:  # a finished trial needs no heartbeat
+        finished = {r[2] for r, e in zip(rows, events, strict=True) if e.kind in _OWNERLESS}
+        for n in finished:  # a finished or paused trial needs no heartbeat
             cur.execute(self._q("DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ?"), (study_id, n))
 
     def _integrity(self, e: Exception, study_id: int) -> bool:
@@ -320,8 +371,10 @@ class SQLStorage(BaseStorage):
             return []
         # one json.loads for the whole batch instead of one per event
         values = json.loads("[" + ",".join("null" if r[4] is None else r[4] for r in rows) + "]")
-        kinds = _KINDS
-        return [Event(kinds[r[1]], r[2], r[3], v, r[5], None, r[0]) for r, v in zip(rows, values, strict=True)]
+        kinds = _KINDS  # a kind this version does not know stays a plain int: readers skip it
+        return [
+            Event(kinds.get(r[1], r[1]), r[2], r[3], v, r[5], None, r[0]) for r, v in zip(rows, values, strict=True)
+        ]
 
     def count_trials(self, study_id: int) -> int:
         with self._cursor() as cur:
@@ -341,8 +394,8 @@ class SQLStorage(BaseStorage):
             )
             if cur.rowcount == 0:
                 cur.execute(
-                    self._q("INSERT INTO sturgeon_heartbeats (study_id, trial, expires) VALUES (?, ?, ?)"),
-                    (study_id, trial, expires),
+                    self._q("INSERT INTO sturgeon_heartbeats (study_id, trial, expires, owner) VALUES (?, ?, ?, ?)"),
+                    (study_id, trial, expires, _owner()),
                 )
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:

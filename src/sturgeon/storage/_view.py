@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from sturgeon.storage._base import BaseStorage, Event, EventKind
 __all__ = ["StudyView"]
 
 _UTC = _dt.UTC
+_NAN = float("nan")  # a NaN report is stored as null (JSON has no NaN)
 
 
 @contextmanager
@@ -41,15 +43,22 @@ def _ts(t: float | None) -> _dt.datetime | None:
 
 class _Record:
     __slots__ = (
+        "checkpoints",
+        "ckpt_bytes",
         "complete",
         "distributions",
         "fixed",
         "frozen",
         "intermediate",
+        "n_pauses",
         "number",
         "params",
+        "pause_reason",
+        "resource",
+        "resumed_step",
         "start",
         "state",
+        "superseded",
         "system_attrs",
         "user_attrs",
         "value",
@@ -68,6 +77,13 @@ class _Record:
         self.complete: float | None = None
         self.fixed = fixed
         self.frozen: FrozenTrial | None = None
+        self.resource = 0
+        self.checkpoints: dict[int, str] = {}
+        self.ckpt_bytes: dict[str, int] = {}
+        self.resumed_step: int | None = None
+        self.pause_reason: str | None = None
+        self.n_pauses = 0
+        self.superseded: list[tuple[int, float]] = []
 
     def freeze(self) -> FrozenTrial:
         if self.frozen is None:
@@ -83,6 +99,12 @@ class _Record:
                 datetime_start=_ts(self.start),
                 datetime_complete=_ts(self.complete),
                 fixed_params=dict(self.fixed),
+                resource=self.resource,
+                checkpoints=dict(self.checkpoints),
+                resumed_step=self.resumed_step,
+                pause_reason=self.pause_reason if self.state is TrialState.PAUSED else None,
+                n_pauses=self.n_pauses,
+                superseded_values=tuple(self.superseded),
             )
         return self.frozen
 
@@ -102,6 +124,10 @@ class StudyView:
         self.system_attrs: dict[str, Any] = {}
         self._dist_cache: dict[Any, Distribution] = {}
         self._last_dist: dict[str, tuple[dict[str, Any], Distribution]] = {}
+        self._paused: set[int] = set()
+        self._unknown_kinds: set[int] = set()
+        self.total_resource = 0
+        self.checkpoint_bytes = 0  # committed checkpoints of this study that still exist
 
     def sync(self) -> None:
         """Read and apply the events appended since the last sync."""
@@ -136,6 +162,9 @@ class StudyView:
         self._all = None
         for ev in events:
             kind, n = ev.kind, ev.trial
+            if not isinstance(kind, EventKind):
+                self._skip_unknown(kind)
+                continue
             if n is None:
                 if kind is EventKind.USER_ATTR:
                     self.user_attrs[ev.key or ""] = ev.value
@@ -163,9 +192,14 @@ class StudyView:
                 rec.params[ev.key or ""] = ev.value[0]
                 rec.distributions[ev.key or ""] = self._distribution(ev.key or "", ev.value[1])
             elif kind is EventKind.INTERMEDIATE:
-                rec.intermediate[int(ev.key or 0)] = ev.value
+                step = int(ev.key or 0)
+                if step not in rec.intermediate and step > (-1 if rec.resumed_step is None else rec.resumed_step):
+                    rec.resource += 1
+                    self.total_resource += 1
+                rec.intermediate[step] = _NAN if ev.value is None else ev.value
             elif kind is EventKind.TRIAL_FINISHED:
                 self._waiting.discard(n)
+                self._paused.discard(n)
                 rec.state = TrialState(ev.value["state"])
                 rec.value = ev.value.get("value")
                 rec.complete = ev.time
@@ -179,6 +213,38 @@ class StudyView:
                 rec.user_attrs[ev.key or ""] = ev.value
             elif kind is EventKind.SYSTEM_ATTR:
                 rec.system_attrs[ev.key or ""] = ev.value
+            elif kind is EventKind.TRIAL_PAUSED:
+                rec.state = TrialState.PAUSED
+                rec.pause_reason = str(ev.value.get("reason") or "rule")
+                rec.n_pauses += 1
+                self._paused.add(n)
+            elif kind is EventKind.TRIAL_RESUMED:
+                self._paused.discard(n)
+                rec.state = TrialState.RUNNING
+                frm = int(ev.value["from_step"])
+                rec.resumed_step = frm
+                later = sorted(s for s in rec.intermediate if s > frm)
+                rec.superseded.extend((s, rec.intermediate.pop(s)) for s in later)
+            elif kind is EventKind.CHECKPOINT:
+                path = str(ev.value["path"])
+                size = int(ev.value.get("bytes") or 0)
+                rec.checkpoints[int(ev.key or 0)] = path
+                rec.ckpt_bytes[path] = size
+                self.checkpoint_bytes += size
+            elif kind is EventKind.CHECKPOINT_DELETED:
+                path = ev.key or ""
+                for step in [s for s, p in rec.checkpoints.items() if p == path]:
+                    del rec.checkpoints[step]
+                self.checkpoint_bytes -= rec.ckpt_bytes.pop(path, 0)
+
+    def _skip_unknown(self, kind: int) -> None:
+        if kind not in self._unknown_kinds:
+            self._unknown_kinds.add(kind)
+            warnings.warn(
+                f"study {self._study_id}: skipping events of kind {kind}, which this version of sturgeon "
+                "does not know (written by a newer one); upgrade to see them",
+                stacklevel=4,
+            )
 
     def trials(self) -> list[FrozenTrial]:
         """Every trial, by number."""
@@ -196,6 +262,10 @@ class StudyView:
     def waiting_numbers(self) -> list[int]:
         with self._lock:
             return sorted(self._waiting)
+
+    def paused_numbers(self) -> list[int]:
+        with self._lock:
+            return sorted(self._paused)
 
     def __len__(self) -> int:
         return len(self._records)
