@@ -162,11 +162,11 @@ class Checkpoints:
         self._view.sync()
         trials = self._view.trials()
         keep = retained_paths(trials, self.keep)
-        pick = trials if numbers is None else [trials[n] for n in numbers if 0 <= n < len(trials)]
-        doomed = sorted({p for t in pick for p in t.checkpoints.values()} - keep)
+        pick = range(len(trials)) if numbers is None else [n for n in numbers if 0 <= n < len(trials)]
+        owners = {p: n for n in pick for p in self._view.checkpoint_paths(n)}
         deleted = []
-        for path in doomed:
-            owner = next(t.number for t in pick if path in t.checkpoints.values())
+        for path in sorted(owners.keys() - keep):
+            owner = owners[path]
             if self._storage.append(
                 self._study_id, [Event(EventKind.CHECKPOINT_DELETED, owner, path, None, unique_key=f"ckdel:{path}")]
             ):

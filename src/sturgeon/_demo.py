@@ -49,6 +49,7 @@ class DemoResult:
     best: sg.FrozenTrial | None
     test_accuracy: float | None
     wall_time_s: float
+    epochs_trained: int = 0
 
 
 def _require_sklearn() -> None:
@@ -159,12 +160,10 @@ def run_demo(
 
     t0 = time.perf_counter()
     data = _load_data(seed)
-    pruner = sg.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
-    study = sg.create_study(
-        name=study_name, direction="maximize", storage=storage, pruner=pruner, seed=seed, load_if_exists=True
-    )
+    study = sg.create_study(name=study_name, direction="maximize", storage=storage, seed=seed, load_if_exists=True)
     try:
         n_before = _announce(study, seed, echo)
+        resource_before = study.total_resource
         limits = [f"{n_trials} trials"] if n_trials is not None else []
         limits += [f"{timeout:g} s"] if timeout is not None else []
         echo(
@@ -176,6 +175,7 @@ def run_demo(
             warnings.simplefilter("ignore", ConvergenceWarning)
             study.optimize(_objective(data, seed), n_trials=n_trials, timeout=timeout, n_jobs=n_jobs)
             trials = study.trials
+            epochs = study.total_resource - resource_before
             best = _best_or_none(study)
             test_accuracy = None
             if best is not None:
@@ -185,7 +185,9 @@ def run_demo(
                 test_accuracy = float(model.score(data.x_test, data.y_test))
     finally:
         study.storage.close()
-    result = DemoResult(study_name, len(trials) - n_before, len(trials), best, test_accuracy, time.perf_counter() - t0)
+    result = DemoResult(
+        study_name, len(trials) - n_before, len(trials), best, test_accuracy, time.perf_counter() - t0, epochs
+    )
     _summarize(result, trials[n_before:], storage, echo)
     return result
 
@@ -218,6 +220,13 @@ def _summarize(result: DemoResult, new: list[sg.FrozenTrial], storage: str, echo
         echo(f"  test accuracy       {result.test_accuracy:.4f}  (refit on train+validation, scored once)")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
     echo(f"Trials: {result.trials_run} this run ({counts or 'none'}), {result.trials_total} in the study")
+    full = result.trials_run * EPOCHS
+    if full:
+        saved = 1.0 - result.epochs_trained / full
+        echo(
+            f"Epochs trained: {result.epochs_trained} of the {full} that running every trial to the end would take "
+            f"({saved:.0%} saved by early stopping)"
+        )
     echo(f"Wall time: {result.wall_time_s:.1f} s")
     hint = f"sturgeon show {shlex.quote(result.study_name)}"
     if storage != DEFAULT_STORAGE:

@@ -142,6 +142,9 @@ def show(name: str, storage: str, top: int) -> None:
     counts = Counter(t.state for t in trials)
     summary = ", ".join(f"{counts[s]} {s.value.lower()}" for s in sg.TrialState if counts[s])
     click.echo(f"Study {name!r} ({study.direction}) in {storage}: {len(trials)} trials ({summary or 'none'})")
+    total = sum(t.resource for t in trials)
+    if total:
+        click.echo(f"Resource: {total} steps trained in all, {total / len(trials):.1f} per trial")
     complete = [t for t in trials if t.state is sg.TrialState.COMPLETE and t.value is not None]
     if not complete:
         click.echo("No complete trial yet.")
@@ -155,11 +158,17 @@ def show(name: str, storage: str, top: int) -> None:
     shown = complete[:top]
     params = list(dict.fromkeys(p for t in shown for p in t.params))
     rows = [
-        [t.number, t.value, t.duration.total_seconds() if t.duration else None, *(t.params.get(p) for p in params)]
+        [
+            t.number,
+            t.value,
+            t.duration.total_seconds() if t.duration else None,
+            t.resource,
+            *(t.params.get(p) for p in params),
+        ]
         for t in shown
     ]
     click.echo(f"\nTop {len(shown)} complete trials ({study.direction}, best first):")
-    click.echo(_table(["#", "value", "seconds", *params], rows))
+    click.echo(_table(["#", "value", "seconds", "steps", *params], rows))
 
 
 @main.command()

@@ -42,8 +42,7 @@ class AutoPruner(BasePruner):
         if bracket is None:
             return []
         sign = 1.0 if direction == "minimize" else -1.0
-        keyed = [(k, t.number) for t in paused if (k := bracket.promotable(t, history, sign)) is not None]
-        return [n for _, n in sorted(keyed)]
+        return [n for _, n in sorted(bracket.promotable(paused, history, sign))]
 
     def __repr__(self) -> str:
         return f"AutoPruner(reduction_factor={self.reduction_factor}, n_rungs={self.n_rungs})"

@@ -21,6 +21,8 @@ brackets), so a study reproduces, and resumes on another machine, exactly.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -71,6 +73,14 @@ def _rung_value(trial: FrozenTrial, rung_step: int) -> float | None:
 def _key(value: float, number: int, sign: float) -> tuple[float, int]:
     """Sort key, best first: NaN last, ties to the earlier trial."""
     return (math.inf if math.isnan(value) else sign * value, number)
+
+
+@functools.lru_cache(maxsize=65536)
+def _draw_bracket(seed: int, number: int, n: int, eta: int) -> int:
+    s_max = n - 1
+    weights = np.array([eta ** (s_max - s) / (s_max - s + 1) for s in range(n)])
+    rng = np.random.default_rng([seed, number, 0x48424E44])
+    return int(rng.choice(n, p=weights / weights.sum()))
 
 
 class _Halving:
@@ -128,22 +138,32 @@ class _Halving:
             return Decision.CONTINUE if better < n // self.eta else Decision.PAUSE
         return Decision.CONTINUE if better < max(1, n // self.eta) else Decision.PRUNE
 
-    def promotable(self, trial: FrozenTrial, peers: Sequence[FrozenTrial], sign: float) -> tuple[float, float] | None:
-        """For a paused trial: a sort key (higher rungs first, then better) if it may go on."""
-        step = trial.latest_checkpoint_step
-        if step is None:
-            return None
-        rungs = self.rung_steps(step)
-        if not rungs:
-            return None
-        rung_step = rungs[-1]
-        value = _rung_value(trial, rung_step)
-        if value is None:
-            return None
-        better, n = self.rank(trial, value, peers, rung_step, sign)
-        if better < n // self.eta:
-            return (-float(len(rungs)), _key(value, trial.number, sign)[0])
-        return None
+    def promotable(
+        self, paused: Sequence[FrozenTrial], peers: Sequence[FrozenTrial], sign: float
+    ) -> list[tuple[tuple[float, float], int]]:
+        """(sort key, number) of the paused trials that may go on: higher rungs first, then
+        better. Each rung's values are gathered once, so this costs O(trials x rungs)."""
+        tables: dict[int, list[tuple[float, int]]] = {}
+        out = []
+        for trial in paused:
+            step = trial.latest_checkpoint_step
+            rungs = [] if step is None else self.rung_steps(step)
+            if not rungs:
+                continue
+            rung_step = rungs[-1]
+            value = _rung_value(trial, rung_step)
+            if value is None:
+                continue
+            table = tables.get(rung_step)
+            if table is None:
+                table = sorted(_key(v, t.number, sign) for t in peers if (v := _rung_value(t, rung_step)) is not None)
+                tables[rung_step] = table
+            mine = _key(value, trial.number, sign)
+            better = bisect.bisect_left(table, mine)
+            n = len(table) + (0 if mine in table else 1)
+            if better < n // self.eta:
+                out.append(((-float(len(rungs)), mine[0]), trial.number))
+        return out
 
 
 class SuccessiveHalvingPruner(BasePruner):
@@ -196,8 +216,7 @@ class SuccessiveHalvingPruner(BasePruner):
         if bracket is None:
             return []
         sign = 1.0 if direction == "minimize" else -1.0
-        keyed = [(k, t.number) for t in paused if (k := bracket.promotable(t, history, sign)) is not None]
-        return [n for _, n in sorted(keyed)]
+        return [n for _, n in sorted(bracket.promotable(paused, history, sign))]
 
     def __repr__(self) -> str:
         return (
@@ -247,11 +266,7 @@ class HyperbandPruner(BasePruner):
 
     def bracket_of(self, number: int, max_resource: int) -> int:
         """The trial's bracket (its early-stopping rate), drawn from (seed, number)."""
-        n = self.n_brackets(max_resource)
-        s_max = n - 1
-        weights = np.array([self.reduction_factor ** (s_max - s) / (s_max - s + 1) for s in range(n)])
-        rng = np.random.default_rng([self.seed or 0, number, 0x48424E44])
-        return int(rng.choice(n, p=weights / weights.sum()))
+        return _draw_bracket(self.seed or 0, number, self.n_brackets(max_resource), self.reduction_factor)
 
     def _setup(self, history: Sequence[FrozenTrial]) -> tuple[int, dict[int, list[FrozenTrial]]] | None:
         max_r = self._max(history)
@@ -281,11 +296,11 @@ class HyperbandPruner(BasePruner):
         max_r, groups = setup
         sign = 1.0 if direction == "minimize" else -1.0
         keyed = []
+        by_bracket: dict[int, list[FrozenTrial]] = {}
         for t in paused:
-            b = self.bracket_of(t.number, max_r)
-            k = self._halving(b, max_r).promotable(t, groups.get(b, []), sign)
-            if k is not None:
-                keyed.append((k, t.number))
+            by_bracket.setdefault(self.bracket_of(t.number, max_r), []).append(t)
+        for b, members in by_bracket.items():
+            keyed += self._halving(b, max_r).promotable(members, groups.get(b, []), sign)
         return [n for _, n in sorted(keyed)]
 
     def __repr__(self) -> str:

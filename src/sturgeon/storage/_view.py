@@ -263,6 +263,12 @@ class StudyView:
         with self._lock:
             return sorted(self._waiting)
 
+    def checkpoint_paths(self, number: int) -> set[str]:
+        """Every committed, undeleted checkpoint of a trial (also those a newer checkpoint at
+        the same step has replaced in ``FrozenTrial.checkpoints``)."""
+        with self._lock:
+            return set(self._records[number].ckpt_bytes)
+
     def paused_numbers(self) -> list[int]:
         with self._lock:
             return sorted(self._paused)
