@@ -152,6 +152,10 @@ class Checkpoints:
             store.delete(key)
         return key
 
+    def is_local(self) -> bool:
+        """Whether the store is on this machine's file system (fetching needs no copy)."""
+        return self.store().is_local()
+
     def fetch(self, key: str, dest: str | os.PathLike[str] | None = None) -> Path:
         return self.store().fetch(key, dest)
 
@@ -176,6 +180,7 @@ class Checkpoints:
             for path in deleted:
                 with contextlib.suppress(ArtifactStoreError):  # recorded as deleted: leftovers are garbage
                     store.delete(path)
+            self._view.sync()
         return deleted
 
     def delete_all(self) -> None:

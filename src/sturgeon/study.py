@@ -350,6 +350,7 @@ class Study:
             self._view.sync()
             raise TrialStateError(f"tell: trial {n} is {self._view.trial(n).state.value}; it cannot be paused")
         trial._state = TrialState.PAUSED
+        trial._release_fetched()
         self._view.sync()
         return self._view.trial(n)
 
@@ -386,6 +387,7 @@ class Study:
             raise TrialStateError(f"tell: trial {number} is already finished ({actual.value})")
         if isinstance(trial, Trial):
             trial._state = state
+            trial._release_fetched()
         self._view.sync()
         if self._view.trial(number).checkpoints:
             self._checkpoints.collect([number])

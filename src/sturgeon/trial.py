@@ -7,6 +7,7 @@ import math
 import shutil
 import tempfile
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,7 @@ class Trial:
         self._checkpoints: dict[int, str] = {}
         self._resumed_step: int | None = None
         self._decision: tuple[Decision, int] | None = None  # the last rule decision and its step
-        self._fetched: Path | None = None
+        self._fetched: tuple[str, Path] | None = None  # a remote checkpoint downloaded for this run
         self._ctx = SampleContext(
             trial_number=number,
             rng=np.random.default_rng([study._seed, number]),
@@ -314,7 +315,21 @@ class Trial:
         if not self._checkpoints:
             return None
         key = self._checkpoints[max(self._checkpoints)]
-        return self._study._checkpoints.fetch(key)
+        store = self._study._checkpoints
+        if store.is_local():
+            return store.fetch(key)
+        if self._fetched is not None and self._fetched[0] == key:
+            return self._fetched[1]
+        self._release_fetched()
+        folder = store.fetch(key)  # a new temporary folder, removed when the trial stops running
+        self._fetched = (key, folder)
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        return folder
+
+    def _release_fetched(self) -> None:
+        if self._fetched is not None:
+            shutil.rmtree(self._fetched[1], ignore_errors=True)
+            self._fetched = None
 
     def set_checkpoint_keep(self, keep: int) -> None:
         """Keep this trial's newest ``keep`` checkpoints (default: the study's setting, 2), e.g.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sturgeon._frozen import FrozenTrial
 from sturgeon.pruners._base import BasePruner, Decision
-from sturgeon.pruners._halving import _first_complete_steps, _Halving
+from sturgeon.pruners._halving import _check_int, _first_complete_steps, _Halving
 
 __all__ = ["AutoPruner"]
 
@@ -21,8 +21,8 @@ class AutoPruner(BasePruner):
     """The default rule; see the module docstring."""
 
     def __init__(self, *, reduction_factor: int = 3, n_rungs: int = 3) -> None:
-        self.reduction_factor = reduction_factor
-        self.n_rungs = n_rungs
+        self.reduction_factor = _check_int("AutoPruner", "reduction_factor", reduction_factor, 2)
+        self.n_rungs = _check_int("AutoPruner", "n_rungs", n_rungs, 0)
 
     def _bracket(self, history: Sequence[FrozenTrial]) -> _Halving | None:
         steps = _first_complete_steps(history)

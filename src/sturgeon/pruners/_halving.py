@@ -121,8 +121,8 @@ class _Halving:
 
     def decide(self, trial: FrozenTrial, peers: Sequence[FrozenTrial], sign: float, bootstrap: int) -> Decision:
         last = trial.last_step
-        if last is None:
-            return Decision.CONTINUE
+        if last is None or (self.max_resource is not None and last >= self.max_resource - 1):
+            return Decision.CONTINUE  # nothing reported yet, or trained to the end: never stopped there
         rungs = self.rung_steps(last)
         if not rungs:
             return Decision.CONTINUE

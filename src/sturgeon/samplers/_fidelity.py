@@ -91,8 +91,8 @@ class FidelityView:
     def _rewrite(t: FrozenTrial, r: int | None) -> FrozenTrial:
         if r is None:  # model final values: stopped trials are bad points, as they are
             return dataclasses.replace(t, state=TrialState.PRUNED) if t.state is TrialState.PAUSED else t
-        if not t.intermediate_values:
-            return t  # a COMPLETE trial that never reported: its value is all there is
+        if not t.intermediate_values:  # a COMPLETE trial that never reported: its value is all there is
+            return dataclasses.replace(t, state=TrialState.PRUNED) if t.state is TrialState.PAUSED else t
         v = _value_at(t, r)
         if v is None or math.isnan(v):
             return t if t.state is TrialState.PRUNED else dataclasses.replace(t, state=TrialState.PRUNED, value=None)

@@ -206,7 +206,7 @@ class GPSampler(BaseSampler):
         dists = [space[k] for k in names]
         n_startup = self._n_startup(len(names) - len(fixed))
         obs = self._group_encoder.observations(
-            history, dict(zip(names, dists, strict=True)), ctx.direction, exclude=ctx.trial_number
+            history, dict(zip(names, dists, strict=True)), ctx.direction, exclude=ctx.trial_number, stopped=True
         )
         known = ~np.isnan(obs.X).any(axis=1)
         done = known & ~obs.pending
@@ -230,7 +230,7 @@ class GPSampler(BaseSampler):
         dists = [space[n] for n in names]
         d = len(names)
         obs = self._encoder.observations(
-            history, dict(zip(names, dists, strict=True)), ctx.direction, exclude=ctx.trial_number
+            history, dict(zip(names, dists, strict=True)), ctx.direction, exclude=ctx.trial_number, stopped=True
         )
         known = ~np.isnan(obs.X).any(axis=1)
         done = known & ~obs.pending

@@ -126,9 +126,12 @@ class HistoryEncoder:
         *,
         exclude: int | None = None,
         lie: Lie | None = "worst",
+        stopped: bool = False,
     ) -> Observations:
         """Encode ``history`` over ``space``. ``exclude``: a trial number to leave out (the
-        one being sampled). ``lie``: the value given to pending trials, or None to drop them."""
+        one being sampled). ``lie``: the value given to pending trials, or None to drop them.
+        ``stopped``: PRUNED trials join the pending rows too (a stopped trial is a bad point:
+        it gets the lie, "worst" by default, instead of its unfinished last value)."""
         names = tuple(space)
         dists = tuple(space[n] for n in names)
         key = tuple(zip(names, dists, strict=True))
@@ -149,7 +152,9 @@ class HistoryEncoder:
                     if t.value is None:
                         continue
                     y, is_pending = sign * t.value, False
-                elif lie is not None and state in (TrialState.RUNNING, TrialState.WAITING):
+                elif lie is not None and (
+                    state in (TrialState.RUNNING, TrialState.WAITING) or (stopped and state is TrialState.PRUNED)
+                ):
                     y, is_pending = np.nan, True
                 else:
                     continue

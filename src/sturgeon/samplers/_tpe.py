@@ -94,7 +94,7 @@ class TPESampler(BaseSampler):
             raise InvalidValueError(f"TPESampler: gamma must be a number in (0, 1], got gamma={gamma!r}")
         self.gamma = float(gamma)
         self._cache = ColumnCache()
-        self._fidelity = FidelityView()
+        self._fidelity = FidelityView(min_trials=max(5, self.n_startup_trials))
         self._fidelity_generation = 0
         self._lock = threading.Lock()
         # values drawn with a conditional parameter for the rest of its group, by (trial, name)

@@ -42,7 +42,7 @@ class EventKind(enum.IntEnum):
 
     TRIAL_CREATED = 1  # value: {"state": "RUNNING"|"WAITING", "fixed_params": {...}}
     TRIAL_STARTED = 2  # a WAITING trial was claimed by a worker; value: None
-    PARAM = 3  # key: name; value: {"value": v, "distribution": {...}}
+    PARAM = 3  # key: name; value: [v, distribution JSON]
     INTERMEDIATE = 4  # key: str(step); value: float
     TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None}
     USER_ATTR = 6  # key, value; trial None = study-level
