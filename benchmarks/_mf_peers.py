@@ -228,15 +228,15 @@ def parse_sturgeon(name: str) -> tuple[str, str]:
 
 
 def make_pruner_spec(spec: str) -> Any:
-    """A pruner from "name" or "name:key=value,key=value" (values as Python literals), e.g.
-    "asha:min_resource=3,reduction_factor=3": variants for choosing the default rule."""
+    """A pruner from "name" or "name:key=value+key=value" (values as Python literals), e.g.
+    "asha:min_resource=3+reduction_factor=3": variants for choosing the default rule."""
     from sturgeon.pruners import PRUNERS
 
     name, _, args = spec.partition(":")
     if not args:
         return name
     kwargs = {}
-    for part in args.split(","):
+    for part in args.split("+"):
         key, _, value = part.partition("=")
         kwargs[key.strip()] = ast.literal_eval(value.strip())
     return PRUNERS[name](**kwargs)

@@ -64,12 +64,14 @@ class FidelityView:
         self.min_trials = min_trials
         self._lock = threading.Lock()
         self._memo: dict[int, tuple[FrozenTrial, int | None, FrozenTrial]] = {}
+        self._final_prefix = 0  # history[:_final_prefix] is COMPLETE or FAIL with no stopped trial
+        self._pruned_seen = False
         self.generation = 0  # bumped when the target fidelity moves: rewritten finished trials change
         self._last_target: int | None = None
 
     def __call__(self, history: Sequence[FrozenTrial]) -> Sequence[FrozenTrial]:
-        if not any(t.state in _STOPPED and t.intermediate_values for t in history):
-            return history
+        if not self._stopping(history):
+            return history  # no early stopping in this study: model it as it is
         r = target_step(history, self.min_trials)
         out = []
         with self._lock:
@@ -86,6 +88,29 @@ class FidelityView:
                     self._memo[t.number] = hit
                 out.append(hit[2])
         return out
+
+    def _stopping(self, history: Sequence[FrozenTrial]) -> bool:
+        """Whether some trial was stopped or paused after reporting. Incremental: COMPLETE and
+        FAIL trials never change, so the leading run of them is not looked at again, and a
+        PRUNED trial that reported stays so for good."""
+        with self._lock:
+            if self._pruned_seen and len(history) >= self._final_prefix:
+                return True
+            start = self._final_prefix if len(history) >= self._final_prefix else 0
+            pruned, paused, complete, fail = TrialState.PRUNED, TrialState.PAUSED, TrialState.COMPLETE, TrialState.FAIL
+            prefix = start
+            found = False
+            for i in range(start, len(history)):
+                t = history[i]
+                state = t.state
+                if (state is pruned or state is paused) and t.intermediate_values:
+                    found = True
+                    self._pruned_seen = self._pruned_seen or state is pruned
+                    break
+                if prefix == i and (state is complete or state is fail):
+                    prefix = i + 1
+            self._final_prefix = prefix
+            return found
 
     @staticmethod
     def _rewrite(t: FrozenTrial, r: int | None) -> FrozenTrial:
