@@ -272,21 +272,26 @@ def test_hyperband_auto_max_resource_is_the_first_completed_trials_steps():
     assert got == [0, 2]
 
 
-@pytest.mark.parametrize(("steps", "rung_steps"), [(27, [0, 2, 8]), (81, [2, 8, 26]), (10, [0, 2, 8]), (5, [0, 2])])
-def test_auto_pruner_rungs_follow_the_first_completed_trial(steps, rung_steps):
-    pruner = AutoPruner()  # rf 3, 3 rungs: min_resource = steps // 27 (at least 1), below the full length
-    assert decision_steps(pruner, [ft(i, [-1.0] * 90, RUNNING) for i in range(5)]) == []  # none completed
-    history = [ft(0, [-1.0] * steps), *(ft(i, [-1.0] * 90, RUNNING) for i in range(1, 6))]
-    assert decision_steps(pruner, history, upto=steps - 1) == rung_steps
-
-
-def test_auto_pruner_pauses_a_pause_capable_trial_and_stops_others():
+@pytest.mark.parametrize(("steps", "warmup"), [(27, 2), (100, 8), (12, 1), (5, 0)])
+def test_auto_pruner_is_median_stopping_after_a_learned_warmup(steps, warmup):
     pruner = AutoPruner()
-    history = [ft(0, [-1.0] * 27), *(ft(i, [-1.0] * 27, RUNNING) for i in range(1, 6))]
-    assert decide(pruner, me([9.0]), history) is PRUNE
-    assert decide(pruner, me([9.0], checkpoint=True), history) is PAUSE
-    assert decide(pruner, me([-99.0], checkpoint=True), history) is CONTINUE
-    assert decide(pruner, me([9.0] * 27), history) is CONTINUE  # a full training
+    bad = [9.0] * 40
+    assert decision_steps(pruner, [ft(i, [-1.0] * 40, RUNNING) for i in range(6)]) == []  # none completed
+    done = [ft(0, [-1.0] * steps), *(ft(i, [-1.0] * 40, PRUNED) for i in range(1, 5))]
+    # before 5 trials have finished nothing is stopped, then a bad trial is stopped from the warmup on
+    assert decide(pruner, me(bad[: warmup + 1]), done[:4]) is CONTINUE
+    got = [s for s in range(steps) if decide(pruner, me(bad[: s + 1]), done) is PRUNE]
+    assert got == list(range(warmup, steps))
+    assert decide(pruner, me([-5.0] * (warmup + 1)), done) is CONTINUE  # better than the median
+    assert repr(pruner) == "AutoPruner(n_startup_trials=5, warmup_fraction=12)"
+
+
+def test_auto_pruner_never_pauses_and_promotes_nothing():
+    pruner = AutoPruner()
+    done = [ft(0, [-1.0] * 27), *(ft(i, [-1.0] * 27, PRUNED) for i in range(1, 5))]
+    assert decide(pruner, me([9.0] * 5, checkpoint=True), done) is PRUNE
+    paused = ft(9, [-9.0], PAUSED, checkpoints=[0])
+    assert pruner.promotable([paused], [*done, paused], "minimize") == []
 
 
 # -- promotion order ----------------------------------------------------------------------------
@@ -427,9 +432,9 @@ def test_hyperband_bad_arguments(kwargs, param):
 @pytest.mark.parametrize(
     ("kwargs", "param"),
     [
-        ({"reduction_factor": 1}, "reduction_factor"),
-        ({"reduction_factor": 0}, "reduction_factor"),
-        ({"n_rungs": -1}, "n_rungs"),
+        ({"n_startup_trials": -1}, "n_startup_trials"),
+        ({"warmup_fraction": 0}, "warmup_fraction"),
+        ({"warmup_fraction": 1.5}, "warmup_fraction"),
     ],
 )
 def test_auto_pruner_bad_arguments(kwargs, param):
