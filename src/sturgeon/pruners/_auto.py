@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from sturgeon._frozen import FrozenTrial
 from sturgeon.pruners._base import BasePruner, Decision
-from sturgeon.pruners._halving import _check_int, _first_complete_steps
+from sturgeon.pruners._checks import _check_int
+from sturgeon.pruners._halving import _first_complete_steps
 from sturgeon.pruners._median import MedianPruner
 
 __all__ = ["AutoPruner"]

@@ -32,16 +32,11 @@ import numpy as np
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.pruners._base import BasePruner, Decision
+from sturgeon.pruners._checks import _check_int, _sign
 
 __all__ = ["HyperbandPruner", "SuccessiveHalvingPruner"]
 
 _Auto = Literal["auto"]
-
-
-def _check_int(cls: str, name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidValueError(f"{cls}: {name} must be an int >= {low}, got {value!r}")
-    return value
 
 
 def _check_resource(cls: str, name: str, value: object) -> int | _Auto:
@@ -209,13 +204,13 @@ class SuccessiveHalvingPruner(BasePruner):
         bracket = self._bracket(history)
         if bracket is None:
             return Decision.CONTINUE
-        return bracket.decide(trial, history, 1.0 if direction == "minimize" else -1.0, self.bootstrap_count)
+        return bracket.decide(trial, history, _sign(direction), self.bootstrap_count)
 
     def promotable(self, paused: Sequence[FrozenTrial], history: Sequence[FrozenTrial], direction: str) -> list[int]:
         bracket = self._bracket(history)
         if bracket is None:
             return []
-        sign = 1.0 if direction == "minimize" else -1.0
+        sign = _sign(direction)
         return [n for _, n in sorted(bracket.promotable(paused, history, sign))]
 
     def __repr__(self) -> str:
@@ -286,7 +281,7 @@ class HyperbandPruner(BasePruner):
             return Decision.CONTINUE
         max_r, groups = setup
         b = self.bracket_of(trial.number, max_r)
-        sign = 1.0 if direction == "minimize" else -1.0
+        sign = _sign(direction)
         return self._halving(b, max_r).decide(trial, groups.get(b, []), sign, self.bootstrap_count)
 
     def promotable(self, paused: Sequence[FrozenTrial], history: Sequence[FrozenTrial], direction: str) -> list[int]:
@@ -294,7 +289,7 @@ class HyperbandPruner(BasePruner):
         if setup is None:
             return []
         max_r, groups = setup
-        sign = 1.0 if direction == "minimize" else -1.0
+        sign = _sign(direction)
         keyed = []
         by_bracket: dict[int, list[FrozenTrial]] = {}
         for t in paused:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial
 from sturgeon.pruners._base import BasePruner, Decision
-from sturgeon.pruners._percentile import _check_int, _check_number, _loss, _sign
+from sturgeon.pruners._checks import _check_int, _check_number, _loss, _sign
 
 __all__ = ["PatientPruner"]
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-
-from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.pruners._base import BasePruner, Decision
+from sturgeon.pruners._checks import _check_int, _check_number, _loss, _sign
 
 __all__ = ["PercentilePruner"]
 
@@ -21,36 +19,6 @@ _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 # -- shared by the stopping rules -----------------------------------------------------------
-def _check_int(owner: str, name: str, value: object, minimum: int) -> int:
-    """``value`` as an int, or InvalidValueError naming owner, parameter, rule and value."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidValueError(f"{owner}: {name} must be an int >= {minimum}, got {name}={value!r}")
-    return int(value)
-
-
-def _check_number(owner: str, name: str, value: object, rule: str, lo: float, hi: float) -> float:
-    """``value`` as a float in [lo, hi] (never NaN), or InvalidValueError stating ``rule``."""
-    if not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating)):
-        v = float(value)
-        if lo <= v <= hi:  # False for NaN
-            return v
-    raise InvalidValueError(f"{owner}: {name} must be {rule}, got {name}={value!r}")
-
-
-def _sign(direction: str) -> float:
-    """+1 for "minimize", -1 for "maximize": ``sign * value`` is then a loss (lower is better)."""
-    if direction == "minimize":
-        return 1.0
-    if direction == "maximize":
-        return -1.0
-    raise InvalidValueError(f"pruner: direction must be 'minimize' or 'maximize', got direction={direction!r}")
-
-
-def _loss(value: float, sign: float) -> float:
-    """The loss view of a reported value: lower is better, NaN is the worst (+inf)."""
-    return math.inf if math.isnan(value) else sign * value
-
-
 def _best_loss_upto(values: Mapping[int, float], step: int, sign: float) -> float | None:
     """The best (lowest) loss reported at steps <= ``step``; None when nothing was reported."""
     losses = [_loss(v, sign) for s, v in values.items() if s <= step]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial
 from sturgeon.pruners._base import BasePruner, Decision
-from sturgeon.pruners._percentile import _check_int, _check_number, _is_check_step
+from sturgeon.pruners._checks import _check_int, _check_number
+from sturgeon.pruners._percentile import _is_check_step
 
 __all__ = ["ThresholdPruner"]
 

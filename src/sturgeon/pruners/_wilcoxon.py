@@ -10,7 +10,7 @@ import numpy as np
 
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.pruners._base import BasePruner, Decision
-from sturgeon.pruners._percentile import _check_int, _check_number, _loss, _sign
+from sturgeon.pruners._checks import _check_int, _check_number, _loss, _sign
 
 __all__ = ["WilcoxonPruner"]
 
