@@ -101,8 +101,9 @@ class Study:
             keep=checkpoint_keep,
             max_bytes=artifacts_max_bytes,
         )
-        self._view.sync()
-        self._append(self._checkpoints.record_settings())
+        if artifacts is not None or checkpoint_keep is not None:  # record them for every worker
+            self._view.sync()
+            self._append(self._checkpoints.record_settings())
 
     # -- identity --------------------------------------------------------------------------
     @property
