@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-from scipy.stats import qmc
 
 __all__ = ["Dims", "enumerate_points", "optimize_acquisition"]
 
@@ -83,6 +82,8 @@ def enumerate_points(dims: Dims) -> np.ndarray:
 
 
 def _sobol(n: int, lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    from scipy.stats import qmc  # here, not at import: scipy.stats takes a third of a second to load
+
     engine = qmc.Sobol(lower.size, scramble=True, seed=rng)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sturgeon._frozen import FrozenTrial
 from sturgeon.samplers._base import BaseSampler, SampleContext
@@ -30,6 +29,8 @@ __all__ = ["QMCSampler", "sobol_point"]
 @lru_cache(maxsize=256)
 def _sobol_block(d: int, seed: int, block: int) -> np.ndarray:
     """Points [block * 256, (block + 1) * 256) of the scrambled Sobol sequence."""
+    from scipy.stats import qmc  # here, not at import: scipy.stats takes a third of a second to load
+
     engine = qmc.Sobol(d, scramble=True, seed=seed)
     if block:
         engine.fast_forward(block * 256)
