@@ -49,6 +49,22 @@ def test_demo_prints_a_summary_with_a_test_score(demo_db: tuple[str, str]) -> No
     assert "test accuracy       0." in output
     assert "Trials: 3 this run" in output and "3 in the study" in output
     assert f"Stored in {url}" in output and "sturgeon show demo --storage" in output
+    # three trials: fewer than the default pruner's five finished ones, so nothing was stopped
+    assert "Epochs trained: 75 of the 75 that running every trial to the end would take (0% saved" in output
+
+
+def test_demo_stops_bad_trials_early_and_says_how_many_epochs_it_saved(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pruned.db'}"
+    result = run("demo", "--storage", url, "--n-trials", "14", "--timeout", "120", "--seed", "0")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Epochs trained: "))
+    trained = int(line.split()[2])
+    assert "of the 350 that running every trial to the end would take" in line
+    study = sg.load_study("demo", storage=url)
+    assert trained == study.total_resource == sum(t.resource for t in study.trials) < 350
+    assert any(t.state is sg.TrialState.PRUNED for t in study.trials)
+    shown = run("show", "demo", "--storage", url)
+    assert f"Resource: {trained} steps trained in all" in shown.output
 
 
 def test_demo_in_the_current_folder_continues_the_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
