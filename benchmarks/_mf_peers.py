@@ -239,14 +239,37 @@ def make_pruner_spec(spec: str) -> Any:
     for part in args.split("+"):
         key, _, value = part.partition("=")
         kwargs[key.strip()] = ast.literal_eval(value.strip())
-    return PRUNERS[name](**kwargs)
+    from sturgeon import pruners
+
+    factory = PRUNERS.get(name) or {"percentile": pruners.PercentilePruner, "patient": pruners.PatientPruner}[name]
+    return factory(**kwargs)
+
+
+def make_sampler_spec(spec: str, seed: int) -> Any:
+    """A sampler from "name" or "name:key=value+key=value" (e.g. "tpe:n_startup_trials=5")."""
+    from sturgeon import samplers
+
+    name, _, args = spec.partition(":")
+    if not args:
+        return name
+    classes = {"tpe": samplers.TPESampler, "gp": samplers.GPSampler, "auto": samplers.AutoSampler}
+    kwargs: dict[str, Any] = {"seed": seed}
+    for part in args.split("+"):
+        key, _, value = part.partition("=")
+        kwargs[key.strip()] = ast.literal_eval(value.strip())
+    return classes[name](**kwargs)
 
 
 def _sturgeon_runner(pruner: str, sampler: str) -> Runner:
     def run(task: MFTask, meter: Meter, seed: int) -> dict[str, Any]:
         import sturgeon as sg
 
-        study = sg.create_study(direction=task.direction, sampler=sampler, pruner=make_pruner_spec(pruner), seed=seed)
+        study = sg.create_study(
+            direction=task.direction,
+            sampler=make_sampler_spec(sampler, seed),
+            pruner=make_pruner_spec(pruner),
+            seed=seed,
+        )
         big_r = task.max_resource
         used = meter.notes
         used.update(checkpoints=False, resumes=0, resource_budget=False)
@@ -355,7 +378,7 @@ def available(name: str) -> tuple[bool, str]:
             make_pruner(make_pruner_spec(pruner))
         except Exception as e:
             return False, f"{name}: sturgeon has no pruner {pruner!r} yet ({type(e).__name__})"
-        if sampler not in SAMPLERS:
+        if sampler.partition(":")[0] not in SAMPLERS:
             return False, f"{name}: sturgeon has no sampler {sampler!r}"
         return True, ""
     if name not in _PEERS:

@@ -25,7 +25,7 @@ from sturgeon._exceptions import (
     TrialPruned,
     TrialStateError,
 )
-from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
 from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
 from sturgeon.trial import Trial
@@ -46,6 +46,7 @@ __all__ = [
     "Int",
     "InvalidSpaceError",
     "InvalidValueError",
+    "LiveChange",
     "NoCompletedTrialsError",
     "NotASturgeonDatabaseError",
     "SchemaVersionError",

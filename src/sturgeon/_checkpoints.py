@@ -67,6 +67,9 @@ def retained_paths(trials: Iterable[FrozenTrial], default_keep: int) -> set[str]
             keep = int(t.system_attrs.get(KEEP_ATTR, default_keep))
             for step in sorted(t.checkpoints)[-keep:]:
                 keep_paths.add(t.checkpoints[step])
+            for r in t.pending_requests:  # a rewind asked for goes back to this one
+                if r.get("action") == "rewind" and r.get("to_step") in t.checkpoints:
+                    keep_paths.add(t.checkpoints[r["to_step"]])
     return keep_paths
 
 

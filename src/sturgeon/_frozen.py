@@ -10,7 +10,7 @@ from typing import Any
 
 from sturgeon.space import Distribution
 
-__all__ = ["FrozenTrial", "TrialState"]
+__all__ = ["FrozenTrial", "LiveChange", "TrialState"]
 
 
 class TrialState(enum.Enum):
@@ -30,6 +30,27 @@ class TrialState(enum.Enum):
     @property
     def is_finished(self) -> bool:
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """One change of a trial's hyperparameters while it ran (docs/architecture.md, "Live
+    changes"): from ``step`` on, ``params`` hold these values (``old``: what they were)."""
+
+    step: int
+    """The first step trained with the new values (the trial applied them at its report of
+    ``step - 1``, or when it resumed from the checkpoint at ``step - 1``)."""
+    params: Mapping[str, Any]
+    old: Mapping[str, Any]
+    action: str
+    """"set" (a person or a rule changed values), "rewind" (continued from an earlier
+    checkpoint of its own) or "exploit" (continued from another trial's checkpoint)."""
+    reason: str | None = None
+    time: _dt.datetime | None = None
+    source: tuple[int, int] | None = None
+    """(trial, step) of the checkpoint the trial continued from, for "exploit" and "rewind"."""
+    superseded: bool = False
+    """True when the trial later went back to a checkpoint from before this change."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,38 @@ class FrozenTrial:
     """How many times the trial has been paused (its next resume claims ``resume:N:n_pauses``)."""
     superseded_values: tuple[tuple[int, float], ...] = ()
     """(step, value) reports dropped because the trial resumed from an earlier checkpoint."""
+    pause_info: Mapping[str, Any] = field(default_factory=dict)
+    """The record of its last pause: "step", "reason", and for a rewind or an exploit the
+    values (and the checkpoint) it goes on with."""
+    live_changes: tuple[LiveChange, ...] = ()
+    """Every change of its hyperparameters while it ran, in the order applied (superseded
+    ones, from before a rewind, included and marked)."""
+    pending_requests: tuple[Mapping[str, Any], ...] = ()
+    """Requests from outside (set / pause / resume / stop / rewind) it has not acted on yet."""
+
+    @property
+    def live_params(self) -> dict[str, Any]:
+        """The values in force now: the starting ``params`` with every change still in force."""
+        values = dict(self.params)
+        for change in self.live_changes:
+            if not change.superseded:
+                values.update(change.params)
+        return values
+
+    @property
+    def schedule(self) -> list[tuple[int, dict[str, Any]]]:
+        """The trial's own values by step: [(first step, every value in force from it), ...],
+        from (0, params); superseded changes left out. ``Study.schedule`` follows exploits."""
+        out = [(0, dict(self.params))]
+        for change in sorted((c for c in self.live_changes if not c.superseded), key=lambda c: c.step):
+            values = {**out[-1][1], **change.params}
+            if values == out[-1][1]:
+                continue
+            if out[-1][0] == change.step:
+                out[-1] = (change.step, values)
+            else:
+                out.append((change.step, values))
+        return out
 
     @property
     def duration(self) -> _dt.timedelta | None:

@@ -1,4 +1,5 @@
-"""The ``sturgeon`` command: run the demo, list, show, export and delete studies."""
+"""The ``sturgeon`` command: run the demo; list, show, export and delete studies; change,
+pause, resume, stop and rewind a running trial from any terminal that reaches the storage."""
 
 from __future__ import annotations
 
@@ -132,13 +133,20 @@ def studies(storage: str) -> None:
 
 @main.command()
 @click.argument("name")
+@click.argument("trial", required=False, type=click.IntRange(min=0))
 @_storage_option
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1), help="Complete trials to list.")
-def show(name: str, storage: str, top: int) -> None:
-    """Show a study's best trial and its top complete trials."""
+def show(name: str, trial: int | None, storage: str, top: int) -> None:
+    """Show a study's best trial and its top complete trials, or one TRIAL in full (its
+    reports, checkpoints and every live change)."""
     with _existing(storage) as backend:
         study = sg.load_study(name, storage=backend)
         trials = study.trials
+    if trial is not None:
+        if trial >= len(trials):
+            raise click.ClickException(f"study {name!r} has no trial {trial} (it has {len(trials)})")
+        _show_trial(trials[trial], study.direction)
+        return
     counts = Counter(t.state for t in trials)
     summary = ", ".join(f"{counts[s]} {s.value.lower()}" for s in sg.TrialState if counts[s])
     click.echo(f"Study {name!r} ({study.direction}) in {storage}: {len(trials)} trials ({summary or 'none'})")
@@ -210,3 +218,137 @@ def delete(name: str, storage: str, yes: bool) -> None:
             click.confirm(f"Delete study {name!r} and its {n_trials} trials from {storage}?", abort=True)
         sg.delete_study(name, storage=backend)
     click.echo(f"Deleted study {name!r} ({n_trials} trials).")
+
+
+def _show_trial(t: sg.FrozenTrial, direction: str) -> None:
+    line = f"Trial #{t.number}: {t.state.value}"
+    if t.value is not None:
+        line += f", value {_cell(t.value)} ({direction})"
+    if t.state is sg.TrialState.PAUSED:
+        line += f", paused ({t.pause_reason}) at step {t.pause_info.get('step')}"
+    click.echo(line)
+    click.echo(f"Steps trained: {t.resource}; reports: {len(t.intermediate_values)}; last step: {_cell(t.last_step)}")
+    if t.fail_reason:
+        click.echo(f"Fail reason: {t.fail_reason}")
+    live = t.live_params
+    click.echo("\nParameters (start -> now):")
+    for k in dict.fromkeys([*t.params, *live]):
+        start, now = t.params.get(k), live.get(k)
+        click.echo(f"  {k} = {_cell(start)}" + ("" if start == now else f" -> {_cell(now)}"))
+    if t.live_changes:
+        click.echo("\nLive changes (in force from step; superseded ones come from before a rewind):")
+        rows = [
+            [
+                c.time.strftime("%Y-%m-%d %H:%M:%S") if c.time else None,
+                c.step,
+                c.action + (" (superseded)" if c.superseded else ""),
+                ", ".join(f"{k}: {_cell(c.old.get(k))} -> {_cell(v)}" for k, v in c.params.items()) or "-",
+                None if c.source is None else f"#{c.source[0]} step {c.source[1]}",
+                c.reason,
+            ]
+            for c in t.live_changes
+        ]
+        click.echo(_table(["time (UTC)", "step", "action", "values", "from checkpoint", "reason"], rows))
+    if t.pending_requests:
+        click.echo("\nWaiting for its next report:")
+        for r in t.pending_requests:
+            what = r.get("action", "?")
+            if r.get("params"):
+                what += " " + ", ".join(f"{k}={_cell(v)}" for k, v in r["params"].items())
+            if r.get("to_step") is not None:
+                what += f" to step {r['to_step']}"
+            click.echo(f"  {what}" + (f" ({r['reason']})" if r.get("reason") else ""))
+    if t.checkpoints:
+        click.echo(f"\nCheckpoints at steps: {', '.join(str(s) for s in sorted(t.checkpoints))}")
+    if t.intermediate_values:
+        steps = sorted(t.intermediate_values)
+        shown = steps if len(steps) <= 12 else steps[:4] + steps[-8:]
+        click.echo("\nReports (step: value):")
+        click.echo("  " + "  ".join(f"{s}: {_cell(t.intermediate_values[s])}" for s in shown))
+    if t.superseded_values:
+        click.echo(f"Superseded reports (from before a rewind): {len(t.superseded_values)}")
+
+
+_reason = click.option("--reason", help="Why: recorded with the change and shown by 'sturgeon show'.")
+
+
+def _value_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--storage, --reason, --allow-outside and --new: the options of the commands that set values."""
+    f = click.option("--new", "allow_new", is_flag=True, help="Accept a name the trial did not suggest.")(f)
+    f = click.option("--allow-outside", is_flag=True, help="Accept values outside the parameter's distribution.")(f)
+    return _storage_option(_reason(f))
+
+
+@main.command("set")
+@click.argument("name")
+@click.argument("trial", type=click.IntRange(min=0))
+@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+@_value_options
+def set_(name: str, trial: int, assignments: tuple[str, ...], **options: Any) -> None:
+    """Change hyperparameters of a running trial: it applies them at its next report."""
+    from sturgeon._live import parse_assignments
+
+    with _existing(options.pop("storage")) as backend:
+        study = sg.load_study(name, storage=backend)
+        values = parse_assignments(study._live_target(trial, "set"), assignments)
+        study.set_live_params(trial, values, **options)
+    shown = ", ".join(f"{k}={_cell(v)}" for k, v in values.items())
+    click.echo(f"Trial #{trial} of {name!r}: {shown} asked for; it applies them at its next report.")
+
+
+def _request_command(action: str, doc: str, done: str) -> None:
+    """``sturgeon pause`` / ``sturgeon resume``: one request, no values."""
+
+    def command(name: str, trial: int, storage: str, reason: str | None) -> None:
+        with _existing(storage) as backend:
+            getattr(sg.load_study(name, storage=backend), f"{action}_trial")(trial, reason=reason)
+        click.echo(f"Trial #{trial} of {name!r}: {action} asked for; {done}.")
+
+    command.__doc__ = doc
+    main.command(action)(
+        click.argument("name")(click.argument("trial", type=click.IntRange(min=0))(_storage_option(_reason(command))))
+    )
+
+
+_request_command(
+    "pause", "Pause a running trial at its next report (at its latest checkpoint).", "it pauses at its next report"
+)
+_request_command(
+    "resume",
+    "Resume a paused trial: the next worker of the study that asks for a trial takes it.",
+    "a worker of the study picks it up",
+)
+
+
+@main.command()
+@click.argument("name")
+@click.argument("trial", type=click.IntRange(min=0))
+@_storage_option
+@_reason
+@click.option("--prune", is_flag=True, help="Finish it as PRUNED instead of COMPLETE with its best value.")
+def stop(name: str, trial: int, storage: str, reason: str | None, prune: bool) -> None:
+    """Finish a trial: COMPLETE with its best reported value (PRUNED with --prune)."""
+    with _existing(storage) as backend:
+        t = sg.load_study(name, storage=backend).stop_trial(trial, prune=prune, reason=reason)
+    if t.state.is_finished:
+        click.echo(f"Trial #{trial} of {name!r}: {t.state.value}" + (f", value {_cell(t.value)}." if t.value else "."))
+    else:
+        click.echo(f"Trial #{trial} of {name!r}: stop asked for; it finishes at its next report.")
+
+
+@main.command()
+@click.argument("name")
+@click.argument("trial", type=click.IntRange(min=0))
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE...]")
+@click.option("--to-step", required=True, type=click.IntRange(min=0), help="The checkpoint's step to go back to.")
+@_value_options
+def rewind(name: str, trial: int, assignments: tuple[str, ...], to_step: int, **options: Any) -> None:
+    """Go back to the trial's checkpoint at --to-step (with new values, if given) and go on."""
+    from sturgeon._live import parse_assignments
+
+    with _existing(options.pop("storage")) as backend:
+        study = sg.load_study(name, storage=backend)
+        values = parse_assignments(study._live_target(trial, "rewind"), assignments) if assignments else None
+        study.rewind_trial(trial, to_step, values, **options)
+    extra = "" if not values else " with " + ", ".join(f"{k}={_cell(v)}" for k, v in values.items())
+    click.echo(f"Trial #{trial} of {name!r}: rewind to step {to_step}{extra} asked for.")

@@ -20,6 +20,9 @@ from sturgeon._exceptions import (
     TrialStateError,
 )
 from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._live import GO_ON as _GO_ON
+from sturgeon._live import resume_events as _resume_events
+from sturgeon._live import wants_resume as _wants_resume
 from sturgeon.pruners import BasePruner, make_pruner
 from sturgeon.samplers import BaseSampler, make_sampler
 from sturgeon.space import Distribution, validate_space
@@ -260,24 +263,30 @@ class Study:
         return trial
 
     def _claim_paused(self) -> Trial | None:
-        """Resume a paused trial: first those recovered from a dead worker, then those the
-        pruner says are promotable. The claim's unique key makes exactly one worker win."""
+        """Resume a paused trial: first those that must go on (recovered from a dead worker,
+        rewound, asked for from outside), then those the pruner says are promotable (a trial a
+        person paused waits for a resume request). The claim's unique key makes exactly one
+        worker win; changes waiting for the trial are applied in the same append."""
         paused_numbers = self._view.paused_numbers()
         if not paused_numbers:
             return None
         trials = self._view.trials()
         paused = [trials[n] for n in paused_numbers]
-        order = [t.number for t in paused if t.pause_reason != "rule"]
-        order += [n for n in self.pruner.promotable(paused, trials, self.direction) if n not in order]
+        order = [t.number for t in paused if t.pause_reason in _GO_ON or _wants_resume(t)]
+        by_rule = [t for t in paused if t.pause_reason == "rule"]
+        if by_rule:
+            order += [n for n in self.pruner.promotable(by_rule, trials, self.direction) if n not in order]
         for n in order:
             t = self._view.trial(n)
-            step = t.latest_checkpoint_step
-            if t.state is not TrialState.PAUSED or step is None:
+            if t.state is not TrialState.PAUSED or t.latest_checkpoint_step is None:
                 continue
-            key = f"resume:{n}:{t.n_pauses}"
-            if self._append([Event(EventKind.TRIAL_RESUMED, n, value={"from_step": step}, unique_key=key)]):
+            events = _resume_events(t)
+            if events and self._append(events):
                 self._view.sync()
-                return Trial(self, n, resumed=self._view.trial(n))
+                now = self._view.trial(n)
+                if now.state is not TrialState.RUNNING:  # stopped from outside in the meantime
+                    continue
+                return Trial(self, n, resumed=now)
         return None
 
     def _claim_waiting(self) -> tuple[int | None, dict[str, Any]]:
@@ -337,17 +346,44 @@ class Study:
         raise InvalidValueError(f"tell: state must be COMPLETE, PRUNED, FAIL or PAUSED, got {state.value}")
 
     def _stopped(self, trial: Trial) -> FrozenTrial:
-        """The objective raised ``TrialPruned``: pause the trial if its rule said PAUSE and it
-        has a checkpoint at that step, else prune it."""
+        """The objective raised ``TrialPruned``: act on a request from outside that asked for
+        it (stop, pause, rewind), else pause the trial if its rule said PAUSE and it has a
+        checkpoint at that step, else prune it."""
+        control = trial._control
+        if control is not None:
+            return self._act(trial, control)
         step = trial._pause_step()
         if step is not None:
             return self._pause(trial, step, "rule")
         return self._tell(trial, None, state=TrialState.PRUNED, reason=None, warn=False)
 
-    def _pause(self, trial: Trial, step: int, reason: str) -> FrozenTrial:
+    def _act(self, trial: Trial, request: dict[str, Any]) -> FrozenTrial:
+        action, rid = request["action"], request["id"]
+        if action == "stop":
+            return self._stop_finish(trial, request)
+        if action == "pause":
+            return self._pause(trial, trial.checkpoint_steps[-1], "user", {"request": rid})
+        # rewind: paused at the checkpoint asked for, the new values applied when it resumes
+        extra = {"request": rid, "params": request.get("params") or {}, "note": request.get("reason")}
+        return self._pause(trial, int(request["to_step"]), "rewind", extra)
+
+    def _stop_finish(self, trial: Trial | int, request: dict[str, Any]) -> FrozenTrial:
+        """Finish a trial a person stopped: COMPLETE with its best reported value, or PRUNED."""
+        number = trial.number if isinstance(trial, Trial) else trial
+        reported = trial._intermediate if isinstance(trial, Trial) else self._view.trial(number).intermediate_values
+        finite = [v for v in reported.values() if not math.isnan(v)]
+        note = {"request": request.get("id"), "reason": request.get("reason"), "by": request.get("by")}
+        self._append([Event(EventKind.SYSTEM_ATTR, number, "stopped_by", note)])
+        if request.get("prune") or not finite:
+            return self._finish(trial, TrialState.PRUNED, None, None)
+        best = max(finite) if self.direction == "maximize" else min(finite)
+        return self._finish(trial, TrialState.COMPLETE, best, None)
+
+    def _pause(self, trial: Trial, step: int, reason: str, extra: Mapping[str, Any] | None = None) -> FrozenTrial:
         n = trial.number
         key = f"pause:{n}:{self._view.trial(n).n_pauses}"
-        if not self._append([Event(EventKind.TRIAL_PAUSED, n, value={"step": step, "reason": reason}, unique_key=key)]):
+        value = {"step": step, "reason": reason, **(extra or {})}
+        if not self._append([Event(EventKind.TRIAL_PAUSED, n, value=value, unique_key=key)]):
             self._view.sync()
             raise TrialStateError(f"tell: trial {n} is {self._view.trial(n).state.value}; it cannot be paused")
         trial._state = TrialState.PAUSED
@@ -487,6 +523,97 @@ class Study:
     def stop(self) -> None:
         """Ask a running ``optimize`` to finish its current trials and return."""
         self._stop_flag.set()
+
+    # -- live changes (docs/architecture.md, "Live changes") -----------------------------------
+    def _live_target(self, number: Any, action: str) -> FrozenTrial:
+        from sturgeon._live import check_request
+
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise InvalidValueError(f"{action}: trial must be a trial number (int), got {number!r}")
+        self._view.sync()
+        if not 0 <= number < len(self._view):
+            raise InvalidValueError(f"{action}: study {self.name!r} has no trial {number} (it has {len(self._view)})")
+        trial = self._view.trial(number)
+        check_request(trial, action)
+        return trial
+
+    def _request(self, trial: FrozenTrial, action: str, reason: str | None, **fields: Any) -> None:
+        from sturgeon._live import requester
+
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidValueError(f"{action}: reason must be a string or None, got {reason!r}")
+        value = {"action": action, "by": requester(), **fields}
+        if reason:
+            value["reason"] = reason
+        self._append([Event(EventKind.LIVE_REQUEST, trial.number, value=value)])
+        self._view.sync()
+
+    def set_live_params(
+        self,
+        trial: int,
+        params: Mapping[str, Any],
+        *,
+        reason: str | None = None,
+        allow_outside: bool = False,
+        allow_new: bool = False,
+    ) -> None:
+        """Change hyperparameters of a running (or paused) trial, from any process that reaches
+        the storage. The trial applies the change at its next report and records the step from
+        which the new values are in force; inside the objective ``trial.live_params`` has them.
+        Values are checked against the parameter's distribution (``allow_outside`` widens it;
+        ``allow_new`` allows a name the trial did not suggest)."""
+        from sturgeon._live import check_live_values
+
+        target = self._live_target(trial, "set")
+        values = check_live_values(target, params, allow_outside=allow_outside, allow_new=allow_new)
+        self._request(target, "set", reason, params=values)
+
+    def pause_trial(self, trial: int, *, reason: str | None = None) -> None:
+        """Ask a running trial to pause at its next report, at its latest checkpoint (it needs
+        one); it waits, PAUSED, until ``resume_trial``."""
+        self._request(self._live_target(trial, "pause"), "pause", reason)
+
+    def resume_trial(self, trial: int, *, reason: str | None = None) -> None:
+        """Ask the study's workers to resume a paused trial (the next one that asks takes it)."""
+        self._request(self._live_target(trial, "resume"), "resume", reason)
+
+    def stop_trial(self, trial: int, *, prune: bool = False, reason: str | None = None) -> FrozenTrial:
+        """Finish a trial: COMPLETE with its best reported value (PRUNED with ``prune``). A
+        running trial stops at its next report (its objective must check ``should_prune``);
+        a paused one at once. Returns the trial as it is now."""
+        from sturgeon._live import requester
+
+        target = self._live_target(trial, "stop")
+        if target.state is TrialState.PAUSED:  # no owner: finish it here
+            request = {"action": "stop", "prune": bool(prune), "reason": reason, "by": requester(), "id": None}
+            return self._stop_finish(target.number, request)
+        self._request(target, "stop", reason, prune=bool(prune))
+        return self._view.trial(target.number)
+
+    def rewind_trial(
+        self,
+        trial: int,
+        to_step: int,
+        params: Mapping[str, Any] | None = None,
+        *,
+        reason: str | None = None,
+        allow_outside: bool = False,
+        allow_new: bool = False,
+    ) -> None:
+        """Go back: the trial continues from its checkpoint at ``to_step`` (with new values
+        when ``params`` are given). Its reports after ``to_step`` stay in the log, marked
+        superseded. A running trial goes back at its next report, a paused one at once."""
+        from sturgeon._live import check_live_values
+
+        target = self._live_target(trial, "rewind")
+        if isinstance(to_step, bool) or not isinstance(to_step, int) or to_step not in target.checkpoints:
+            have = sorted(target.checkpoints) or "none"
+            raise InvalidValueError(
+                f"rewind: trial {target.number} has no checkpoint at step {to_step!r} (it has checkpoints at "
+                f"steps: {have}; keep more with trial.set_checkpoint_keep(n))"
+            )
+        values = check_live_values(target, params, allow_outside=allow_outside, allow_new=allow_new) if params else {}
+        self._request(target, "rewind", reason, to_step=to_step, params=values)
 
     # -- reading the results -----------------------------------------------------------------
     def suggested_ranges(self, *, top_fraction: float = 0.2, margin: float = 0.25) -> dict[str, Distribution]:

@@ -88,6 +88,10 @@ class Trial:
         self._resumed_step: int | None = None
         self._decision: tuple[Decision, int] | None = None  # the last rule decision and its step
         self._fetched: tuple[str, Path] | None = None  # a remote checkpoint downloaded for this run
+        self._live: dict[str, Any] = {}  # live values set while it ran (over the starting params)
+        self._control: dict[str, Any] | None = None  # a stop / pause / rewind request to act on
+        self._changed_at: int | None = None  # the report step at which live values last changed
+        self._ignored: set[int] = set()  # requests it cannot act on (warned once)
         self._ctx = SampleContext(
             trial_number=number,
             rng=np.random.default_rng([study._seed, number]),
@@ -110,6 +114,7 @@ class Trial:
             self._ctx.system_attrs.update(resumed.system_attrs)
             self._checkpoints = dict(resumed.checkpoints)
             self._resumed_step = resumed.resumed_step
+            self._live = dict(resumed.live_params)
 
     # -- read-only views ---------------------------------------------------------------------
     @property
@@ -141,6 +146,13 @@ class Trial:
     @property
     def state(self) -> TrialState:
         return self._state
+
+    @property
+    def live_params(self) -> dict[str, Any]:
+        """The hyperparameter values in force now: the suggested ones with every live change
+        applied so far. Refreshed at each ``report``: read the learning rate (say) from here
+        at the start of every step to follow changes made from outside (``sturgeon set``)."""
+        return {**self._params, **self._live}
 
     @property
     def resumed_step(self) -> int | None:
@@ -264,16 +276,64 @@ class Trial:
             return
         self._intermediate[step] = v
         self._study._append([Event(EventKind.INTERMEDIATE, self._number, str(step), None if math.isnan(v) else v)])
+        self._poll_requests(step)
+
+    def _poll_requests(self, step: int) -> None:
+        """Act on requests from outside: apply live changes (in force from ``step + 1``) and
+        note a stop / pause / rewind for the next ``decide``."""
+        view = self._study._view
+        view.sync()
+        requests = view.requests_of(self._number)
+        if not requests:
+            return
+        from sturgeon._live import applied_event
+
+        events = []
+        for r in requests:
+            action = r.get("action")
+            if action == "set":
+                params = dict(r.get("params") or {})
+                events.append(
+                    applied_event(
+                        self._number,
+                        step + 1,
+                        params,
+                        self.live_params,
+                        request=r["id"],
+                        action="set",
+                        reason=r.get("reason"),
+                    )
+                )
+                self._live.update(params)
+                self._changed_at = step
+            elif _can_act(action, r, self._checkpoints):
+                self._control = r
+            elif action == "rewind" and r["id"] not in self._ignored:
+                self._ignored.add(r["id"])
+                warnings.warn(
+                    f"trial {self._number}: cannot rewind to step {r.get('to_step')}: that checkpoint no "
+                    "longer exists; ignoring the request",
+                    stacklevel=3,
+                )
+        if events:
+            self._study._append(events)
 
     def decide(self) -> Decision:
-        """The study's pruner's typed decision now (CONTINUE, PRUNE or PAUSE); ``should_prune``
-        is the bool form of it."""
+        """The decision now: the study's pruner's (CONTINUE, PRUNE or PAUSE), a request from
+        outside (PRUNE for a stop, PAUSE for a pause or a rewind), or CHANGE when live values
+        changed at the last report and the rule says go on. ``should_prune`` is True for PRUNE
+        and PAUSE."""
         self._check_running("should_prune")
+        if self._control is not None:  # asked from outside: stop, pause or rewind now
+            return Decision.PRUNE if self._control["action"] == "stop" else Decision.PAUSE
         if not self._intermediate:
             return Decision.CONTINUE
         history = self._study._synced_trials()
+        last = max(self._intermediate)
         decision = self._study.pruner.decide(self._snapshot(), history, self._study.direction)
-        self._decision = (decision, max(self._intermediate))
+        self._decision = (decision, last)
+        if decision is Decision.CONTINUE and self._changed_at == last:
+            return Decision.CHANGE
         return decision
 
     def should_prune(self) -> bool:
@@ -282,7 +342,7 @@ class Trial:
         When the rule's decision is to pause and the trial committed a checkpoint at its last
         reported step, raising ``TrialPruned`` pauses the trial (it can be resumed from that
         checkpoint later) instead of pruning it. So save the checkpoint before asking."""
-        return self.decide() is not Decision.CONTINUE
+        return self.decide() in (Decision.PRUNE, Decision.PAUSE)
 
     # -- checkpoints -----------------------------------------------------------------------
     @contextmanager
@@ -376,6 +436,16 @@ class Trial:
         if decision is Decision.PAUSE and step in self._checkpoints and step == max(self._intermediate):
             return step
         return None
+
+
+def _can_act(action: Any, request: Mapping[str, Any], checkpoints: Mapping[int, str]) -> bool:
+    """Whether a running trial can act on a stop / pause / rewind request now: a pause needs a
+    checkpoint, a rewind the checkpoint it asks for."""
+    if action == "stop":
+        return True
+    if action == "pause":
+        return bool(checkpoints)
+    return action == "rewind" and request.get("to_step") in checkpoints
 
 
 def _check_step(what: str, step: Any) -> int:

@@ -15,11 +15,14 @@ class Decision(enum.Enum):
 
     CONTINUE: go on. PRUNE: stop for good. PAUSE: stop here and wait to be promoted (resumed
     from the checkpoint saved at this step); a trial with no checkpoint at the step is pruned.
+    CHANGE: go on with changed hyperparameters (``trial.live_params`` has them from the next
+    step on; a live change from outside, or a rule's ``plan_change``).
     """
 
     CONTINUE = "continue"
     PRUNE = "prune"
     PAUSE = "pause"
+    CHANGE = "change"
 
 
 class BasePruner:

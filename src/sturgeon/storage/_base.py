@@ -51,6 +51,8 @@ class EventKind(enum.IntEnum):
     TRIAL_RESUMED = 9  # unique key resume:N:k; value: {"from_step": s}; reports after s are superseded
     CHECKPOINT = 10  # key: str(step); value: {"path": store key, "bytes": n} (committed)
     CHECKPOINT_DELETED = 11  # key: store key; unique key ckdel:<store key>
+    LIVE_REQUEST = 12  # value: {"action": "set"|"pause"|"resume"|"stop"|"rewind", "params", "reason", ...}
+    LIVE_APPLIED = 13  # key: str(step the values are in force from); value: {"params", "old", "request", ...}
 
 
 class Event(NamedTuple):

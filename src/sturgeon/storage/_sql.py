@@ -39,7 +39,7 @@ from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The oldest sturgeon schema version that can still read a database of this version: newer
 # versions only add event kinds (which older readers skip) or columns, so it rarely moves.
 MIN_READER_VERSION = 2
@@ -100,7 +100,12 @@ def _migrate_1_to_2(conn: Any) -> None:
     conn.execute(sa.text("ALTER TABLE sturgeon_heartbeats ADD COLUMN owner VARCHAR(128)"))
 
 
-_MIGRATIONS = {1: _migrate_1_to_2}  # from version -> step to version + 1
+def _migrate_2_to_3(conn: Any) -> None:
+    """Schema 3: event kinds 12 LIVE_REQUEST and 13 LIVE_APPLIED (live changes); no table changes,
+    and readers of schema 2 may still open it (they skip the new kinds with a warning)."""
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # from version -> step to version + 1
 
 
 def _check_sqlite_file(url: sa.URL) -> None:

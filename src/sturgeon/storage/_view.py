@@ -6,6 +6,7 @@ keeping up with a study costs what is new, not what is there.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import gc
 import threading
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
 from sturgeon.space import Distribution, distribution_from_json
 from sturgeon.storage._base import BaseStorage, Event, EventKind
 
@@ -41,6 +42,10 @@ def _ts(t: float | None) -> _dt.datetime | None:
     return None if t is None else _dt.datetime.fromtimestamp(t, tz=_UTC)
 
 
+def _superseded(change: LiveChange) -> LiveChange:
+    return dataclasses.replace(change, superseded=True)
+
+
 class _Record:
     __slots__ = (
         "checkpoints",
@@ -50,10 +55,13 @@ class _Record:
         "fixed",
         "frozen",
         "intermediate",
+        "live",
         "n_pauses",
         "number",
         "params",
         "pause_reason",
+        "pause_value",
+        "requests",
         "resource",
         "resumed_step",
         "start",
@@ -84,6 +92,9 @@ class _Record:
         self.pause_reason: str | None = None
         self.n_pauses = 0
         self.superseded: list[tuple[int, float]] = []
+        self.live: list[LiveChange] = []
+        self.requests: dict[int, dict[str, Any]] = {}  # pending: request event id -> request
+        self.pause_value: dict[str, Any] = {}  # the last TRIAL_PAUSED event's value
 
     def freeze(self) -> FrozenTrial:
         if self.frozen is None:
@@ -105,6 +116,9 @@ class _Record:
                 pause_reason=self.pause_reason if self.state is TrialState.PAUSED else None,
                 n_pauses=self.n_pauses,
                 superseded_values=tuple(self.superseded),
+                pause_info=dict(self.pause_value),
+                live_changes=tuple(self.live),
+                pending_requests=tuple(dict(r) for r in self.requests.values()),
             )
         return self.frozen
 
@@ -128,6 +142,7 @@ class StudyView:
         self._unknown_kinds: set[int] = set()
         self.total_resource = 0
         self.checkpoint_bytes = 0  # committed checkpoints of this study that still exist
+        self.deleted_paths: set[str] = set()  # checkpoints recorded as deleted
 
     def sync(self) -> None:
         """Read and apply the events appended since the last sync."""
@@ -200,6 +215,7 @@ class StudyView:
             elif kind is EventKind.TRIAL_FINISHED:
                 self._waiting.discard(n)
                 self._paused.discard(n)
+                rec.requests.clear()  # nothing left to act on
                 rec.state = TrialState(ev.value["state"])
                 rec.value = ev.value.get("value")
                 rec.complete = ev.time
@@ -214,17 +230,51 @@ class StudyView:
             elif kind is EventKind.SYSTEM_ATTR:
                 rec.system_attrs[ev.key or ""] = ev.value
             elif kind is EventKind.TRIAL_PAUSED:
+                if rec.state.is_finished:  # pragma: no cover - a race the unique keys settle
+                    continue
                 rec.state = TrialState.PAUSED
                 rec.pause_reason = str(ev.value.get("reason") or "rule")
+                rec.pause_value = dict(ev.value)
                 rec.n_pauses += 1
+                rec.requests.pop(ev.value.get("request", -1), None)
                 self._paused.add(n)
+                if "step" in ev.value:
+                    # it will go on from this checkpoint: later ones are an abandoned branch
+                    for step in [s for s in rec.checkpoints if s > int(ev.value["step"])]:
+                        del rec.checkpoints[step]
             elif kind is EventKind.TRIAL_RESUMED:
+                if rec.state.is_finished:  # stopped while paused, then claimed by a slow worker
+                    continue
                 self._paused.discard(n)
                 rec.state = TrialState.RUNNING
                 frm = int(ev.value["from_step"])
                 rec.resumed_step = frm
+                for step in [s for s in rec.checkpoints if s > frm]:  # past states of another branch
+                    del rec.checkpoints[step]
                 later = sorted(s for s in rec.intermediate if s > frm)
                 rec.superseded.extend((s, rec.intermediate.pop(s)) for s in later)
+                # changes decided after the report of step frm belong to the abandoned branch
+                rec.live = [c if c.step <= frm + 1 or c.superseded else _superseded(c) for c in rec.live]
+                for rid in [i for i, r in rec.requests.items() if r.get("action") in ("resume", "rewind")]:
+                    del rec.requests[rid]
+            elif kind is EventKind.LIVE_REQUEST:
+                if not rec.state.is_finished:
+                    rec.requests[ev.id] = {**ev.value, "id": ev.id, "time": ev.time}
+            elif kind is EventKind.LIVE_APPLIED:
+                v = ev.value
+                rec.requests.pop(v.get("request", -1), None)
+                src = v.get("source")
+                rec.live.append(
+                    LiveChange(
+                        step=int(ev.key or 0),
+                        params=dict(v.get("params") or {}),
+                        old=dict(v.get("old") or {}),
+                        action=str(v.get("action") or "set"),
+                        reason=v.get("reason"),
+                        time=_ts(ev.time),
+                        source=None if src is None else (int(src["trial"]), int(src["step"])),
+                    )
+                )
             elif kind is EventKind.CHECKPOINT:
                 path = str(ev.value["path"])
                 size = int(ev.value.get("bytes") or 0)
@@ -236,6 +286,7 @@ class StudyView:
                 for step in [s for s, p in rec.checkpoints.items() if p == path]:
                     del rec.checkpoints[step]
                 self.checkpoint_bytes -= rec.ckpt_bytes.pop(path, 0)
+                self.deleted_paths.add(path)
 
     def _skip_unknown(self, kind: int) -> None:
         if kind not in self._unknown_kinds:
@@ -268,6 +319,11 @@ class StudyView:
         the same step has replaced in ``FrozenTrial.checkpoints``)."""
         with self._lock:
             return set(self._records[number].ckpt_bytes)
+
+    def requests_of(self, number: int) -> list[dict[str, Any]]:
+        """The requests from outside that trial ``number`` has not acted on yet, oldest first."""
+        with self._lock:
+            return list(self._records[number].requests.values())
 
     def paused_numbers(self) -> list[int]:
         with self._lock:
