@@ -272,9 +272,11 @@ def test_hyperband_auto_max_resource_is_the_first_completed_trials_steps():
     assert got == [0, 2]
 
 
-@pytest.mark.parametrize(("steps", "warmup"), [(27, 2), (100, 8), (12, 1), (5, 0)])
-def test_auto_pruner_is_median_stopping_after_a_learned_warmup(steps, warmup):
-    pruner = AutoPruner()
+@pytest.mark.parametrize(
+    ("steps", "warmup", "fraction"), [(27, 0, None), (27, 2, 12), (100, 8, 12), (12, 1, 12), (5, 0, 12)]
+)
+def test_auto_pruner_is_median_stopping_after_a_learned_warmup(steps, warmup, fraction):
+    pruner = AutoPruner(warmup_fraction=fraction)
     bad = [9.0] * 40
     assert decision_steps(pruner, [ft(i, [-1.0] * 40, RUNNING) for i in range(6)]) == []  # none completed
     done = [ft(0, [-1.0] * steps), *(ft(i, [-1.0] * 40, PRUNED) for i in range(1, 5))]
@@ -283,7 +285,7 @@ def test_auto_pruner_is_median_stopping_after_a_learned_warmup(steps, warmup):
     got = [s for s in range(steps) if decide(pruner, me(bad[: s + 1]), done) is PRUNE]
     assert got == list(range(warmup, steps))
     assert decide(pruner, me([-5.0] * (warmup + 1)), done) is CONTINUE  # better than the median
-    assert repr(pruner) == "AutoPruner(n_startup_trials=5, warmup_fraction=12)"
+    assert repr(pruner) == f"AutoPruner(n_startup_trials=5, warmup_fraction={fraction})"
 
 
 def test_auto_pruner_never_pauses_and_promotes_nothing():
