@@ -155,6 +155,34 @@ class Checkpoints:
             store.delete(key)
         return key
 
+    def copy(self, key: str, number: int, step: int) -> str | None:
+        """Copy another trial's checkpoint ``key`` as trial ``number``'s checkpoint at ``step``
+        (an exploit: the copy is the recipient's own, so the original may go). None when the
+        original was deleted before or during the copy: nothing is used from it then."""
+        self._view.sync()
+        if key in self._view.deleted_paths:
+            return None
+        local = self.is_local()
+        folder: Path | None = None
+        try:
+            folder = self.fetch(key)
+            new = self.commit(number, step, folder)
+        except (ArtifactStoreError, OSError):
+            return None
+        finally:
+            if folder is not None and not local:
+                shutil.rmtree(folder, ignore_errors=True)
+        self._view.sync()
+        if key in self._view.deleted_paths:  # deleted while being read: the copy may be partial
+            self._storage.append(
+                self._study_id, [Event(EventKind.CHECKPOINT_DELETED, number, new, None, unique_key=f"ckdel:{new}")]
+            )
+            with contextlib.suppress(ArtifactStoreError):
+                self.store().delete(new)
+            self._view.sync()
+            return None
+        return new
+
     def is_local(self) -> bool:
         """Whether the store is on this machine's file system (fetching needs no copy)."""
         return self.store().is_local()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,22 @@ class LiveChange:
     """(trial, step) of the checkpoint the trial continued from, for "exploit" and "rewind"."""
     superseded: bool = False
     """True when the trial later went back to a checkpoint from before this change."""
+
+
+def fold_schedule(
+    start: list[tuple[int, dict[str, Any]]], changes: Sequence[LiveChange]
+) -> list[tuple[int, dict[str, Any]]]:
+    """``start`` (a schedule) followed by ``changes`` (sorted by step): [(first step, values)]."""
+    out = list(start)
+    for change in changes:
+        values = {**out[-1][1], **change.params}
+        if values == out[-1][1]:
+            continue
+        if out[-1][0] == change.step:
+            out[-1] = (change.step, values)
+        else:
+            out.append((change.step, values))
+    return out
 
 
 @dataclass(frozen=True)
@@ -103,16 +119,8 @@ class FrozenTrial:
     def schedule(self) -> list[tuple[int, dict[str, Any]]]:
         """The trial's own values by step: [(first step, every value in force from it), ...],
         from (0, params); superseded changes left out. ``Study.schedule`` follows exploits."""
-        out = [(0, dict(self.params))]
-        for change in sorted((c for c in self.live_changes if not c.superseded), key=lambda c: c.step):
-            values = {**out[-1][1], **change.params}
-            if values == out[-1][1]:
-                continue
-            if out[-1][0] == change.step:
-                out[-1] = (change.step, values)
-            else:
-                out.append((change.step, values))
-        return out
+        changes = sorted((c for c in self.live_changes if not c.superseded), key=lambda c: c.step)
+        return fold_schedule([(0, dict(self.params))], changes)
 
     @property
     def duration(self) -> _dt.timedelta | None:

@@ -30,6 +30,7 @@ __all__ = [
     "parse_assignments",
     "requester",
     "resume_events",
+    "values_at",
     "wants_resume",
 ]
 
@@ -166,7 +167,7 @@ def wants_resume(trial: FrozenTrial) -> bool:
     return any(r.get("action") in ("resume", "rewind") for r in trial.pending_requests)
 
 
-def _values_at(trial: FrozenTrial, from_step: int) -> dict[str, Any]:
+def values_at(trial: FrozenTrial, from_step: int) -> dict[str, Any]:
     """The values in force for the steps after ``from_step``, the later branch left out."""
     values = dict(trial.params)
     for change in trial.live_changes:
@@ -197,7 +198,7 @@ def resume_events(trial: FrozenTrial) -> list[Event]:
         return []
     key = f"resume:{n}:{trial.n_pauses}"
     events = [Event(EventKind.TRIAL_RESUMED, n, value={"from_step": from_step}, unique_key=key)]
-    values = _values_at(trial, from_step)
+    values = values_at(trial, from_step)
     nxt = from_step + 1
 
     def apply(params: Mapping[str, Any], **info: Any) -> None:

@@ -352,3 +352,19 @@ def rewind(name: str, trial: int, assignments: tuple[str, ...], to_step: int, **
         study.rewind_trial(trial, to_step, values, **options)
     extra = "" if not values else " with " + ", ".join(f"{k}={_cell(v)}" for k, v in values.items())
     click.echo(f"Trial #{trial} of {name!r}: rewind to step {to_step}{extra} asked for.")
+
+
+@main.command()
+@click.argument("name")
+@click.argument("trial", type=click.IntRange(min=0))
+@_storage_option
+def replay(name: str, trial: int, storage: str) -> None:
+    """Enqueue one run from scratch with TRIAL's whole schedule (e.g. a PBT winner's lineage):
+    the study's next worker trains it, applying each value at the step it came in force."""
+    with _existing(storage) as backend:
+        study = sg.load_study(name, storage=backend)
+        schedule = study.schedule(trial)
+        number = study.replay(trial)
+    click.echo(f"Enqueued trial #{number} of {name!r}: a replay of #{trial}'s schedule ({len(schedule)} stages):")
+    for step, values in schedule:
+        click.echo(f"  from step {step}: " + ", ".join(f"{k}={_cell(v)}" for k, v in values.items()))

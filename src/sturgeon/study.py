@@ -19,11 +19,12 @@ from sturgeon._exceptions import (
     NoCompletedTrialsError,
     TrialStateError,
 )
-from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._frozen import FrozenTrial, TrialState, fold_schedule
 from sturgeon._live import GO_ON as _GO_ON
 from sturgeon._live import resume_events as _resume_events
 from sturgeon._live import wants_resume as _wants_resume
 from sturgeon.pruners import BasePruner, make_pruner
+from sturgeon.pruners._pbt import REPLAY_ATTR
 from sturgeon.samplers import BaseSampler, make_sampler
 from sturgeon.space import Distribution, validate_space
 from sturgeon.storage import BaseStorage, Event, EventKind, StudyRecord, StudyView, get_storage
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 _DIRECTIONS = ("minimize", "maximize")
+_REPLAY_SCHEDULE = "replay_schedule"  # system attribute of a replay: [[first step, values], ...]
 Objective = Callable[[Trial], float]
 
 
@@ -247,7 +249,8 @@ class Study:
             number = self._storage.create_trial(
                 self._study_id, [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})]
             )
-        trial = Trial(self, number, fixed_params=fixed, space=space)
+        replay = self._view.trial(number).system_attrs.get(_REPLAY_SCHEDULE) if fixed else None
+        trial = Trial(self, number, fixed_params=fixed, space=space, replay=replay)
         try:
             self.sampler.before_trial(_LazyHistory(self, synced=True), trial._ctx)
         except GridExhaustedError as e:
@@ -363,6 +366,10 @@ class Study:
             return self._stop_finish(trial, request)
         if action == "pause":
             return self._pause(trial, trial.checkpoint_steps[-1], "user", {"request": rid})
+        if action == "exploit":  # a rule's: go on from the copy of another trial's checkpoint
+            src = request["source"]
+            extra = {"params": request["params"], "source": src, "note": request.get("reason")}
+            return self._pause(trial, int(src["step"]), "exploit", extra)
         # rewind: paused at the checkpoint asked for, the new values applied when it resumes
         extra = {"request": rid, "params": request.get("params") or {}, "note": request.get("reason")}
         return self._pause(trial, int(request["to_step"]), "rewind", extra)
@@ -615,6 +622,28 @@ class Study:
         values = check_live_values(target, params, allow_outside=allow_outside, allow_new=allow_new) if params else {}
         self._request(target, "rewind", reason, to_step=to_step, params=values)
 
+    def schedule(self, trial: int) -> list[tuple[int, dict[str, Any]]]:
+        """The values in force at each step along the trial's lineage: [(first step, every
+        value from it on), ...], starting at (0, ...). A trial that went on from another
+        trial's checkpoint (a PBT exploit) has that trial's schedule up to the checkpoint."""
+        self._view.sync()
+        if isinstance(trial, bool) or not isinstance(trial, int) or not 0 <= trial < len(self._view):
+            raise InvalidValueError(f"schedule: study {self.name!r} has no trial {trial!r}")
+        return _lineage(self._view.trials(), trial, None)
+
+    def replay(self, trial: int) -> int:
+        """Enqueue one run trained from scratch with ``trial``'s whole schedule (its lineage's
+        values by step): the next worker runs it, applying each value at the step it came in
+        force, with no rule stopping or changing it. Returns the new trial's number."""
+        sched = self.schedule(trial)
+        start, rest = sched[0][1], [[step, values] for step, values in sched[1:]]
+        events = [
+            Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": dict(start)}),
+            Event(EventKind.SYSTEM_ATTR, key=REPLAY_ATTR, value=trial),
+            Event(EventKind.SYSTEM_ATTR, key=_REPLAY_SCHEDULE, value=rest),
+        ]
+        return self._storage.create_trial(self._study_id, events)
+
     # -- reading the results -----------------------------------------------------------------
     def suggested_ranges(self, *, top_fraction: float = 0.2, margin: float = 0.25) -> dict[str, Distribution]:
         """The ranges where the best ``top_fraction`` of the trials lie (widened by ``margin`` of
@@ -646,6 +675,22 @@ class StudySummary:
     n_complete: int
     best_value: float | None
     created_at: Any
+
+
+def _lineage(trials: Sequence[FrozenTrial], number: int, until: int | None) -> list[tuple[int, dict[str, Any]]]:
+    """The schedule of trial ``number`` for its steps up to ``until`` (None: all), following
+    the exploits it went through (each takes the donor's schedule up to the donor's step)."""
+    t = trials[number]
+    changes = [c for c in t.live_changes if not c.superseded and (until is None or c.step <= until)]
+    changes.sort(key=lambda c: c.step)  # stable: log order within a step
+    cut = max((i for i, c in enumerate(changes) if c.action == "exploit" and c.source), default=None)
+    if cut is None:
+        out = [(0, dict(t.params))]
+    else:
+        donor, at = changes[cut].source  # type: ignore[misc]
+        out = _lineage(trials, donor, at)
+        changes = changes[cut:]
+    return fold_schedule(out, changes)
 
 
 def create_study(

@@ -17,7 +17,7 @@ import numpy as np
 
 from sturgeon._exceptions import InvalidSpaceError, InvalidValueError, TrialStateError
 from sturgeon._frozen import FrozenTrial, TrialState
-from sturgeon.pruners import Decision
+from sturgeon.pruners import Change, Decision
 from sturgeon.samplers import SampleContext
 from sturgeon.space import Categorical, CategoricalChoice, Distribution, Float, Int
 from sturgeon.storage import Event, EventKind
@@ -74,6 +74,7 @@ class Trial:
         fixed_params: Mapping[str, Any] | None = None,
         space: Mapping[str, Distribution] | None = None,
         resumed: FrozenTrial | None = None,
+        replay: Sequence[Sequence[Any]] | None = None,
     ) -> None:
         self._study = study
         self._number = number
@@ -92,6 +93,11 @@ class Trial:
         self._control: dict[str, Any] | None = None  # a stop / pause / rewind request to act on
         self._changed_at: int | None = None  # the report step at which live values last changed
         self._ignored: set[int] = set()  # requests it cannot act on (warned once)
+        self._decided: tuple[int, Decision] | None = None  # (step, decision): one decision per report
+        # a replay of a schedule: {first step: values}, applied at the report before each step
+        self._replay = {int(step): dict(values) for step, values in replay} if replay is not None else None
+        if self._replay is not None:
+            self._live = dict(fixed_params or {})
         self._ctx = SampleContext(
             trial_number=number,
             rng=np.random.default_rng([study._seed, number]),
@@ -276,7 +282,17 @@ class Trial:
             return
         self._intermediate[step] = v
         self._study._append([Event(EventKind.INTERMEDIATE, self._number, str(step), None if math.isnan(v) else v)])
+        if self._replay is not None and step + 1 in self._replay:
+            self._apply(step, self._replay[step + 1], action="schedule", reason="replay")
         self._poll_requests(step)
+
+    def _apply(self, step: int, params: Mapping[str, Any], **info: Any) -> None:
+        """Record and apply live values in force from ``step + 1``."""
+        from sturgeon._live import applied_event
+
+        self._study._append([applied_event(self._number, step + 1, params, self.live_params, **info)])
+        self._live.update(params)
+        self._changed_at = step
 
     def _poll_requests(self, step: int) -> None:
         """Act on requests from outside: apply live changes (in force from ``step + 1``) and
@@ -286,26 +302,10 @@ class Trial:
         requests = view.requests_of(self._number)
         if not requests:
             return
-        from sturgeon._live import applied_event
-
-        events = []
         for r in requests:
             action = r.get("action")
             if action == "set":
-                params = dict(r.get("params") or {})
-                events.append(
-                    applied_event(
-                        self._number,
-                        step + 1,
-                        params,
-                        self.live_params,
-                        request=r["id"],
-                        action="set",
-                        reason=r.get("reason"),
-                    )
-                )
-                self._live.update(params)
-                self._changed_at = step
+                self._apply(step, dict(r.get("params") or {}), request=r["id"], action="set", reason=r.get("reason"))
             elif _can_act(action, r, self._checkpoints):
                 self._control = r
             elif action == "rewind" and r["id"] not in self._ignored:
@@ -315,8 +315,6 @@ class Trial:
                     "longer exists; ignoring the request",
                     stacklevel=3,
                 )
-        if events:
-            self._study._append(events)
 
     def decide(self) -> Decision:
         """The decision now: the study's pruner's (CONTINUE, PRUNE or PAUSE), a request from
@@ -324,17 +322,49 @@ class Trial:
         changed at the last report and the rule says go on. ``should_prune`` is True for PRUNE
         and PAUSE."""
         self._check_running("should_prune")
-        if self._control is not None:  # asked from outside: stop, pause or rewind now
+        if self._control is not None:  # asked from outside (stop, pause, rewind) or an exploit
             return Decision.PRUNE if self._control["action"] == "stop" else Decision.PAUSE
         if not self._intermediate:
             return Decision.CONTINUE
-        history = self._study._synced_trials()
         last = max(self._intermediate)
-        decision = self._study.pruner.decide(self._snapshot(), history, self._study.direction)
+        if self._decided is not None and self._decided[0] == last:
+            return self._decided[1]
+        if self._replay is not None:  # a replay trains to the end, by its schedule
+            decision = Decision.CONTINUE
+        else:
+            history = self._study._synced_trials()
+            pruner, snapshot = self._study.pruner, self._snapshot()
+            decision = pruner.decide(snapshot, history, self._study.direction)
+            if decision is Decision.CHANGE:
+                decision = self._change(last, pruner.plan_change(snapshot, history, self._study.direction))
         self._decision = (decision, last)
         if decision is Decision.CONTINUE and self._changed_at == last:
-            return Decision.CHANGE
+            decision = Decision.CHANGE
+        self._decided = (last, decision)
         return decision
+
+    def _change(self, step: int, plan: Change | None) -> Decision:
+        """A rule's change: new values now, or (an exploit) a copy of another trial's
+        checkpoint and a pause there, to go on from it with the new values."""
+        if plan is None or not plan.params:
+            return Decision.CONTINUE
+        if plan.source is None or plan.source[0] == self._number:
+            self._apply(step, dict(plan.params), action="set", reason=plan.reason)
+            return Decision.CHANGE
+        donor, at = plan.source
+        key = self._study._view.trial(donor).checkpoints.get(at)
+        copied = None if key is None else self._study._checkpoints.copy(key, self._number, at)
+        if copied is None:
+            return Decision.CONTINUE  # the donor's checkpoint is gone: go on unchanged
+        self._checkpoints[at] = copied
+        self._control = {
+            "action": "exploit",
+            "id": None,
+            "params": dict(plan.params),
+            "source": {"trial": donor, "step": at},
+            "reason": plan.reason,
+        }
+        return Decision.PAUSE
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says to stop this trial now (raise ``TrialPruned``).

@@ -7,18 +7,21 @@ from collections.abc import Callable
 
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.pruners._auto import AutoPruner
-from sturgeon.pruners._base import BasePruner, Decision, NopPruner
+from sturgeon.pruners._base import BasePruner, Change, Decision, NopPruner
 from sturgeon.pruners._halving import HyperbandPruner, SuccessiveHalvingPruner
 from sturgeon.pruners._median import MedianPruner
 from sturgeon.pruners._patient import PatientPruner
+from sturgeon.pruners._pbt import PBT
 from sturgeon.pruners._percentile import PercentilePruner
 from sturgeon.pruners._threshold import ThresholdPruner
 from sturgeon.pruners._wilcoxon import WilcoxonPruner
 
 __all__ = [
     "PRUNERS",
+    "PBT",
     "AutoPruner",
     "BasePruner",
+    "Change",
     "Decision",
     "HyperbandPruner",
     "MedianPruner",
@@ -39,6 +42,7 @@ PRUNERS: dict[str, Callable[[], BasePruner]] = {
     "asha": SuccessiveHalvingPruner,
     "successive_halving": SuccessiveHalvingPruner,
     "hyperband": HyperbandPruner,
+    "pbt": PBT,
 }
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sturgeon._frozen import FrozenTrial
 
-__all__ = ["BasePruner", "Decision", "NopPruner"]
+__all__ = ["BasePruner", "Change", "Decision", "NopPruner"]
 
 
 class Decision(enum.Enum):
@@ -25,6 +27,17 @@ class Decision(enum.Enum):
     CHANGE = "change"
 
 
+@dataclass(frozen=True)
+class Change:
+    """What a rule that decided CHANGE wants (``BasePruner.plan_change``): these values from the
+    next step on, continuing from the checkpoint ``source`` = (trial, step) when given (an
+    exploit: the trial goes on from another trial's state), else from its own state."""
+
+    params: Mapping[str, Any]
+    source: tuple[int, int] | None = None
+    reason: str | None = None
+
+
 class BasePruner:
     """Decide from the trial (with its intermediate values) and the study's history.
 
@@ -38,6 +51,8 @@ class BasePruner:
     * ``promotable(paused, history, direction)`` from every ``ask``, when the study has PAUSED
       trials: the numbers of those that may resume now, most promising first (trials paused
       because their worker died are resumed anyway, before these).
+    * ``plan_change(trial, history, direction)`` right after ``decide`` returned CHANGE: the
+      values (and the checkpoint to go on from); the study applies it as a live change.
 
     ``direction`` is "minimize" or "maximize". ``seed`` is set by the study (its seed) when
     left None, for rules that draw (e.g. Hyperband's brackets): draws come from (seed, trial
@@ -53,6 +68,10 @@ class BasePruner:
     def promotable(self, paused: Sequence[FrozenTrial], history: Sequence[FrozenTrial], direction: str) -> list[int]:
         """PAUSED trials that may resume now, most promising first. Default: none."""
         return []
+
+    def plan_change(self, trial: FrozenTrial, history: Sequence[FrozenTrial], direction: str) -> Change | None:
+        """After ``decide`` said CHANGE: the change (None: go on unchanged). Default: None."""
+        return None
 
 
 class NopPruner(BasePruner):
