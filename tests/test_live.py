@@ -294,3 +294,38 @@ def test_cli_errors_name_the_problem(tmp_path):
     )
     assert res.returncode == 1 and ("NAME=VALUE" in res.stderr or "COMPLETE" in res.stderr)
     assert math.isfinite(study.trials[0].value or 0.0)
+
+
+# -- sturgeon watch --------------------------------------------------------------------------------------
+def test_watch_draws_curves_with_changes_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import signal
+
+    pytest.importorskip("plotext")
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    study = sg.create_study(name="w", storage=url, sampler="random", pruner=None, seed=0)
+    study.enqueue({"lr": 0.1})
+
+    def hook(trial, step):
+        if step == 2:
+            study.set_live_params(trial.number, {"lr": 0.4}, reason="faster")
+
+    study.optimize(_trainer(study, hook=hook), n_trials=1)
+    out = _cli("watch", "w", "0", "--once", "--storage", url, "--width", "80", "--height", "15")
+    assert "w #0 COMPLETE" in out and "lr=0.4" in out and "1 change(s)" in out and "step" in out
+    assert "#0 complete" in _cli("watch", "w", "--once", "--storage", url)
+    res = subprocess.run(
+        [sys.executable, "-m", "sturgeon", "watch", "w", "5", "--once", "--storage", url],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 1 and "has no trial 5" in res.stderr
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sturgeon", "watch", "w", "--storage", url, "--interval", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.0)  # a few redraws
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Stopped watching." in out and "Traceback" not in err

@@ -368,3 +368,26 @@ def replay(name: str, trial: int, storage: str) -> None:
     click.echo(f"Enqueued trial #{number} of {name!r}: a replay of #{trial}'s schedule ({len(schedule)} stages):")
     for step, values in schedule:
         click.echo(f"  from step {step}: " + ", ".join(f"{k}={_cell(v)}" for k, v in values.items()))
+
+
+@main.command()
+@click.argument("name")
+@click.argument("trial", required=False, type=click.IntRange(min=0))
+@_storage_option
+@click.option(
+    "--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds between redraws."
+)
+@click.option("--once", is_flag=True, help="Draw once and exit.")
+@click.option("--width", default=100, show_default=True, type=click.IntRange(min=20))
+@click.option("--height", default=25, show_default=True, type=click.IntRange(min=8))
+def watch(name: str, trial: int | None, storage: str, interval: float, once: bool, width: int, height: int) -> None:
+    """Draw live learning curves in the terminal (TRIAL's, or the running ones and the best),
+    with live changes marked; Ctrl-C stops."""
+    from sturgeon._watch import watch as run_watch
+
+    try:
+        with _existing(storage) as backend:
+            study = sg.load_study(name, storage=backend)
+            run_watch(study, trial, interval=interval, once=once, echo=click.echo, size=(width, height))
+    except (ImportError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
