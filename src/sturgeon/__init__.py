@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from sturgeon import artifacts, pruners, samplers, storage
+from sturgeon._early_stopping import EarlyStopping
 from sturgeon._exceptions import (
     ArtifactStoreError,
     DuplicatedStudyError,
@@ -40,6 +41,7 @@ __all__ = [
     "Categorical",
     "Distribution",
     "DuplicatedStudyError",
+    "EarlyStopping",
     "Float",
     "FrozenTrial",
     "GridExhaustedError",

@@ -15,7 +15,8 @@ __all__ = ["trial_rows", "trials_dataframe"]
 
 def trial_rows(trials: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
     """One flat dict per trial; parameters as ``params_<name>``, user attributes as
-    ``user_attrs_<key>``; ``resource`` is the steps it trained; every row has every column."""
+    ``user_attrs_<key>``; ``resource`` is the steps it trained, ``best_step`` the step of its best score
+    (``sg.EarlyStopping``); every row has every column."""
     param_names: dict[str, None] = {}
     attr_names: dict[str, None] = {}
     for t in trials:
@@ -31,6 +32,7 @@ def trial_rows(trials: Sequence[FrozenTrial]) -> list[dict[str, Any]]:
             "datetime_complete": t.datetime_complete.isoformat() if t.datetime_complete else None,
             "duration_s": t.duration.total_seconds() if t.duration is not None else None,
             "resource": t.resource,
+            "best_step": t.best_step,
         }
         for p in param_names:
             row[f"params_{p}"] = t.params.get(p)

@@ -123,6 +123,12 @@ class FrozenTrial:
         return fold_schedule([(0, dict(self.params))], changes)
 
     @property
+    def best_step(self) -> int | None:
+        """The step of its best score, when the objective used ``sg.EarlyStopping``."""
+        step = self.system_attrs.get("best_step")
+        return None if step is None else int(step)
+
+    @property
     def duration(self) -> _dt.timedelta | None:
         """Time from start to finish, or None while unfinished."""
         if self.datetime_start is None or self.datetime_complete is None:

@@ -171,12 +171,14 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
             t.value,
             t.duration.total_seconds() if t.duration else None,
             t.resource,
+            *([t.best_step] if any(s.best_step is not None for s in shown) else []),
             *(t.params.get(p) for p in params),
         ]
         for t in shown
     ]
+    best_col = ["best step"] if any(s.best_step is not None for s in shown) else []
     click.echo(f"\nTop {len(shown)} complete trials ({study.direction}, best first):")
-    click.echo(_table(["#", "value", "seconds", "steps", *params], rows))
+    click.echo(_table(["#", "value", "seconds", "steps", *best_col, *params], rows))
 
 
 @main.command()
@@ -228,6 +230,8 @@ def _show_trial(t: sg.FrozenTrial, direction: str) -> None:
         line += f", paused ({t.pause_reason}) at step {t.pause_info.get('step')}"
     click.echo(line)
     click.echo(f"Steps trained: {t.resource}; reports: {len(t.intermediate_values)}; last step: {_cell(t.last_step)}")
+    if t.best_step is not None:
+        click.echo(f"Best step: {t.best_step} (value {_cell(t.system_attrs.get('best_step_value'))})")
     if t.fail_reason:
         click.echo(f"Fail reason: {t.fail_reason}")
     live = t.live_params
