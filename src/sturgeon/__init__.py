@@ -27,6 +27,7 @@ from sturgeon._exceptions import (
     TrialStateError,
 )
 from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
+from sturgeon._lr_range import LRRangeResult, lr_range_test
 from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
 from sturgeon.trial import Trial
@@ -48,6 +49,7 @@ __all__ = [
     "Int",
     "InvalidSpaceError",
     "InvalidValueError",
+    "LRRangeResult",
     "LiveChange",
     "NoCompletedTrialsError",
     "NotASturgeonDatabaseError",
@@ -66,6 +68,7 @@ __all__ = [
     "delete_study",
     "artifacts",
     "list_studies",
+    "lr_range_test",
     "load_study",
     "pruners",
     "samplers",

@@ -1,0 +1,1 @@
+"""Framework helpers, each an optional extra imported lazily: ``sturgeon.integrations.torch``."""
