@@ -195,3 +195,26 @@ def test_replay_from_the_command_line(tmp_path):
     assert f"a replay of #{best.number}'s schedule" in res.stdout and "from step 0: lr=" in res.stdout
     study.optimize(Trainer(), n_trials=1)
     assert study.trials[-1].value == pytest.approx(best.value, rel=0, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_the_examples_run(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    root = Path(__file__).resolve().parents[1] / "examples"
+    res = subprocess.run(
+        [sys.executable, str(root / "pbt.py"), "--population", "4", "--epochs", "8"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "best trial #" in res.stdout and "replayed from scratch" in res.stdout
+    res = subprocess.run(
+        [sys.executable, str(root / "panda.py"), "--epochs", "3", "--pause", "0", "--storage",
+         f"sqlite:///{tmp_path / 'panda.db'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "done: COMPLETE" in res.stdout
