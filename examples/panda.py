@@ -22,6 +22,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 import sturgeon as sg
+from sturgeon.integrations.torch import TrialLoop
 
 
 def main() -> None:
@@ -42,16 +43,10 @@ def main() -> None:
         torch.manual_seed(0)
         model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
         opt = torch.optim.SGD(model.parameters(), lr=trial.live_params["lr"])
-        start = 0
-        if trial.resumed_step is not None:  # after a pause or a rewind
-            folder = trial.latest_checkpoint()
-            model.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
-            opt.load_state_dict(torch.load(folder / "opt.pt", weights_only=True))
-            start = trial.resumed_step + 1
+        # checkpoints every epoch, resumes after a pause or a rewind, follows live lr / momentum
+        loop = TrialLoop(trial, model, opt)
         loss = float("nan")
-        for epoch in range(start, args.epochs):
-            for group in opt.param_groups:
-                group["lr"], group["momentum"] = trial.live_params["lr"], trial.live_params["momentum"]
+        for epoch in loop.epochs(args.epochs):
             model.train()
             for idx in torch.randperm(len(x_tr)).split(64):
                 opt.zero_grad()
@@ -60,13 +55,8 @@ def main() -> None:
             model.eval()
             with torch.no_grad():
                 loss = float(torch.nn.functional.cross_entropy(model(x_va), y_va))
-            with trial.checkpoint(epoch) as folder:
-                torch.save(model.state_dict(), folder / "model.pt")
-                torch.save(opt.state_dict(), folder / "opt.pt")
-            trial.report(loss, epoch)
-            print(f"epoch {epoch}: validation loss {loss:.4f}, lr {trial.live_params['lr']:.3g}", flush=True)
-            if trial.should_prune():  # a stop, pause or rewind asked from outside
-                raise sg.TrialPruned()
+            print(f"epoch {epoch}: validation loss {loss:.4f}, lr {opt.param_groups[0]['lr']:.3g}", flush=True)
+            loop.report(loss)  # raises TrialPruned for a stop, pause or rewind asked from outside
             time.sleep(args.pause)
         return loss
 

@@ -16,6 +16,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 import sturgeon as sg
+from sturgeon.integrations.torch import TrialLoop
 
 
 def main() -> None:
@@ -36,17 +37,10 @@ def main() -> None:
         torch.manual_seed(trial.number)
         model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
         opt = torch.optim.SGD(model.parameters(), lr=trial.live_params["lr"])
-        start = 0
-        if trial.resumed_step is not None:  # a turn, or an exploit: the checkpoint is its own copy
-            folder = trial.latest_checkpoint()
-            model.load_state_dict(torch.load(folder / "model.pt", weights_only=True))
-            opt.load_state_dict(torch.load(folder / "opt.pt", weights_only=True))
-            start = trial.resumed_step + 1
+        loop = TrialLoop(trial, model, opt)  # a turn or an exploit resumes from the (copied) checkpoint
         loss = float("nan")
         gen = torch.Generator().manual_seed(trial.number)
-        for epoch in range(start, args.epochs):
-            for group in opt.param_groups:
-                group["lr"], group["momentum"] = trial.live_params["lr"], trial.live_params["momentum"]
+        for _ in loop.epochs(args.epochs):
             model.train()
             for idx in torch.randperm(len(x_tr), generator=gen).split(64):
                 opt.zero_grad()
@@ -55,12 +49,7 @@ def main() -> None:
             model.eval()
             with torch.no_grad():
                 loss = float(torch.nn.functional.cross_entropy(model(x_va), y_va))
-            with trial.checkpoint(epoch) as folder:
-                torch.save(model.state_dict(), folder / "model.pt")
-                torch.save(opt.state_dict(), folder / "opt.pt")
-            trial.report(loss, epoch)
-            if trial.should_prune():
-                raise sg.TrialPruned()
+            loop.report(loss)
         return loss
 
     pbt = sg.pruners.PBT(population_size=args.population, perturbation_interval=4, hyperparams=["lr", "momentum"])
