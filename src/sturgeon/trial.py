@@ -332,7 +332,7 @@ class Trial:
         if self._replay is not None:  # a replay trains to the end, by its schedule
             decision = Decision.CONTINUE
         else:
-            history = self._study._synced_trials()
+            history = self._study._view.trials()  # synced by the report of this step (_poll_requests)
             pruner, snapshot = self._study.pruner, self._snapshot()
             decision = pruner.decide(snapshot, history, self._study.direction)
             if decision is Decision.CHANGE:

@@ -21,6 +21,8 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError("sturgeon.integrations.keras needs Keras 3: pip install 'sturgeon[keras]'") from None
 
+from sturgeon.integrations import optimizer_values
+
 __all__ = ["SturgeonCallback"]
 
 MODEL_FILE = "model.keras"
@@ -54,15 +56,14 @@ class SturgeonCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         optimizer = self.model.optimizer
-        live = self.trial.live_params
-        for name, attr in self.keys.items():
-            if name not in live or not hasattr(optimizer, attr):
+        for attr, value in optimizer_values(self.trial, self.keys).items():
+            if not hasattr(optimizer, attr):
                 continue
             current = getattr(optimizer, attr)
-            if hasattr(current, "assign"):
-                current.assign(live[name])
+            if hasattr(current, "assign"):  # a backend variable (learning_rate)
+                current.assign(value)
             else:
-                setattr(optimizer, attr, live[name])
+                setattr(optimizer, attr, value)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}

@@ -21,7 +21,8 @@ except ImportError:  # pragma: no cover - depends on the environment
         "sturgeon.integrations.lightning needs PyTorch Lightning: pip install 'sturgeon[lightning]'"
     ) from None
 
-from sturgeon.integrations.torch import OPTIMIZER_KEYS
+from sturgeon.integrations import optimizer_values
+from sturgeon.integrations.torch import OPTIMIZER_KEYS, set_param_groups
 
 __all__ = ["SturgeonCallback"]
 
@@ -49,12 +50,9 @@ class SturgeonCallback(pl.Callback):
         return None if folder is None else str(Path(folder) / CKPT)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        live = self.trial.live_params
+        values = optimizer_values(self.trial, self.keys)
         for optimizer in trainer.optimizers:
-            for group in optimizer.param_groups:
-                for name, key in self.keys.items():
-                    if name in live and key in group:
-                        group[key] = live[name]
+            set_param_groups(optimizer, values)
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking:

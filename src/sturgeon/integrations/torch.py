@@ -12,16 +12,25 @@ from typing import Any
 
 from sturgeon._lr_range import LRRangeResult
 from sturgeon._lr_range import lr_range_test as _range_test
+from sturgeon.integrations import optimizer_values
 
 try:
     import torch
 except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError("sturgeon.integrations.torch needs PyTorch: pip install 'sturgeon[torch]'") from None
 
-__all__ = ["TrialLoop", "lr_range_test"]
+__all__ = ["TrialLoop", "lr_range_test", "set_param_groups"]
 
 # trial parameter name -> optimizer param_group key, applied at the start of every epoch
 OPTIMIZER_KEYS = {"lr": "lr", "momentum": "momentum", "weight_decay": "weight_decay"}
+
+
+def set_param_groups(optimizer: torch.optim.Optimizer, values: Mapping[str, Any]) -> None:
+    """Set ``values`` (key -> value) in every param group of ``optimizer`` that has the key."""
+    for group in optimizer.param_groups:
+        for key, value in values.items():
+            if key in group:
+                group[key] = value
 
 
 class TrialLoop:
@@ -67,12 +76,7 @@ class TrialLoop:
 
     def apply_live_params(self) -> None:
         """Set the optimizer's hyperparameters to the values in force now."""
-        live = self.trial.live_params
-        for name, key in self.keys.items():
-            if name in live:
-                for group in self.optimizer.param_groups:
-                    if key in group:
-                        group[key] = live[name]
+        set_param_groups(self.optimizer, optimizer_values(self.trial, self.keys))
 
     def epochs(self, n: int) -> Iterator[int]:
         """The epochs still to train of ``n`` (from the resumed checkpoint's next one)."""
