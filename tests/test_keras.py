@@ -12,9 +12,8 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
-import sturgeon as sg  # noqa: E402
-from sturgeon import TrialState  # noqa: E402
 from sturgeon.integrations.keras import SturgeonCallback  # noqa: E402
+from tests import _callback_checks as checks  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Keras' own, under NumPy 2
 
@@ -71,50 +70,13 @@ def _objective(data, log, hook=None, epochs=5):
     return objective
 
 
-def _study(**kw):
-    study = sg.create_study(sampler="random", seed=0, **kw)
-    study.enqueue({"lr": 0.05})
-    return study
-
-
 def test_reports_every_epoch_and_applies_a_live_rate_change(data):
-    study, log = _study(pruner=None), []
-
-    def hook(trial, epoch):
-        if epoch == 1:
-            study.set_live_params(trial.number, {"lr": 0.3}, reason="faster")
-
-    study.optimize(_objective(data, log, hook), n_trials=1)
-    t = study.trials[0]
-    assert t.state is TrialState.COMPLETE and sorted(t.intermediate_values) == list(range(5))
-    (change,) = t.live_changes
-    # Watch runs after our callback's report of epoch 1: applied at the report of epoch 2
-    assert change.step == 3 and change.params == {"lr": 0.3}
-    assert [(e, lr) for kind, e, lr in log if kind == "lr"] == [(0, 0.05), (1, 0.05), (2, 0.05), (3, 0.3), (4, 0.3)]
+    checks.check_reports_and_a_live_rate_change(lambda log, hook=None: _objective(data, log, hook))
 
 
-def test_pruning_stops_fit(data):
-    study, log = _study(pruner=sg.pruners.ThresholdPruner(upper=0.0)), []
-    study.optimize(_objective(data, log), n_trials=1)
-    t = study.trials[0]
-    assert t.state is TrialState.PRUNED and sorted(t.intermediate_values) == [0]
+def test_pruning_stops_the_fit(data):
+    checks.check_pruning_stops_the_fit(lambda log, hook=None: _objective(data, log, hook))
 
 
 def test_checkpoint_round_trip_through_pause_and_resume(data):
-    study, log = _study(pruner=None), []
-
-    def hook(trial, epoch):
-        if epoch == 1 and trial.resumed_step is None:
-            study.pause_trial(trial.number)
-
-    objective = _objective(data, log, hook)
-    study.optimize(objective, n_trials=1)
-    assert study.trials[0].state is TrialState.PAUSED and study.trials[0].pause_info["step"] == 2
-    study.resume_trial(0)
-    study.optimize(objective, n_trials=0)
-    t = study.trials[0]
-    assert t.state is TrialState.COMPLETE and t.resumed_step == 2
-    assert sorted(t.intermediate_values) == list(range(5)) and t.resource == 5
-    saved = next(w for kind, e, w in log if kind == "weights" and e == 2)
-    starts = [w for kind, e, w in log if kind == "start"]
-    assert len(starts) == 2 and all(np.array_equal(a, b) for a, b in zip(starts[1], saved, strict=True))
+    checks.check_round_trip_through_pause_and_resume(lambda log, hook=None: _objective(data, log, hook), np.array_equal)

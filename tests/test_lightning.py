@@ -11,9 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("pytorch_lightning")
 
-import sturgeon as sg  # noqa: E402
-from sturgeon import TrialState  # noqa: E402
 from sturgeon.integrations.lightning import SturgeonCallback  # noqa: E402
+from tests import _callback_checks as checks  # noqa: E402
 
 
 class Net(pl.LightningModule):
@@ -79,50 +78,13 @@ def _objective(loaders, log, hook=None, epochs=5):
     return objective
 
 
-def _study(**kw):
-    study = sg.create_study(sampler="random", seed=0, **kw)
-    study.enqueue({"lr": 0.05})
-    return study
-
-
 def test_reports_every_epoch_and_applies_a_live_rate_change(loaders):
-    study, log = _study(pruner=None), []
-
-    def hook(trial, epoch):
-        if epoch == 1:
-            study.set_live_params(trial.number, {"lr": 0.3}, reason="faster")
-
-    study.optimize(_objective(loaders, log, hook), n_trials=1)
-    t = study.trials[0]
-    assert t.state is TrialState.COMPLETE and sorted(t.intermediate_values) == list(range(5))
-    (change,) = t.live_changes
-    # asked at the end of epoch 1 (after its validation report): applied at the report of epoch 2
-    assert change.step == 3 and change.params == {"lr": 0.3}
-    assert [(e, lr) for kind, e, lr in log if kind == "lr"] == [(0, 0.05), (1, 0.05), (2, 0.05), (3, 0.3), (4, 0.3)]
+    checks.check_reports_and_a_live_rate_change(lambda log, hook=None: _objective(loaders, log, hook))
 
 
 def test_pruning_stops_the_fit(loaders):
-    study, log = _study(pruner=sg.pruners.ThresholdPruner(upper=0.0)), []
-    study.optimize(_objective(loaders, log), n_trials=1)
-    t = study.trials[0]
-    assert t.state is TrialState.PRUNED and sorted(t.intermediate_values) == [0]
+    checks.check_pruning_stops_the_fit(lambda log, hook=None: _objective(loaders, log, hook))
 
 
 def test_checkpoint_round_trip_through_pause_and_resume(loaders):
-    study, log = _study(pruner=None), []
-
-    def hook(trial, epoch):
-        if epoch == 1 and trial.resumed_step is None:
-            study.pause_trial(trial.number)
-
-    objective = _objective(loaders, log, hook)
-    study.optimize(objective, n_trials=1)
-    assert study.trials[0].state is TrialState.PAUSED and study.trials[0].pause_info["step"] == 2
-    study.resume_trial(0)
-    study.optimize(objective, n_trials=0)
-    t = study.trials[0]
-    assert t.state is TrialState.COMPLETE and t.resumed_step == 2
-    assert sorted(t.intermediate_values) == list(range(5)) and t.resource == 5
-    saved = next(w for kind, e, w in log if kind == "weights" and e == 2)
-    starts = [w for kind, e, w in log if kind == "start"]
-    assert len(starts) == 2 and all(torch.equal(a, b) for a, b in zip(starts[1], saved, strict=True))
+    checks.check_round_trip_through_pause_and_resume(lambda log, hook=None: _objective(loaders, log, hook), torch.equal)
