@@ -374,6 +374,25 @@ class GBCancer(MFTask):
 
 
 # -- PyTorch CNN on digits images ---------------------------------------------------------------
+def digits_cnn(channels: int, dropout: float) -> Any:
+    """Two 3x3 conv + max-pool blocks (``channels``, then twice as many), dropout, a linear layer:
+    8x8 digit images to 10 logits."""
+    from torch import nn
+
+    c = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c, 2 * c, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(dropout),
+        nn.Linear(8 * c, 10),
+    )
+
+
 class CNNDigits(MFTask):
     name = "cnn_digits"
     description = "PyTorch CNN (2 conv + dropout + linear, AdamW), digits as 1x8x8 images (898/449/450)"
@@ -398,23 +417,12 @@ class CNNDigits(MFTask):
 
     def _net(self, state: State) -> tuple[Any, Any]:
         import torch
-        from torch import nn
 
         torch.set_num_threads(1)
         p = state.params
         c = p["channels"]
         torch.manual_seed(state.seed)
-        net = nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(c, 2 * c, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Dropout(p["dropout"]),
-            nn.Linear(8 * c, 10),
-        )
+        net = digits_cnn(c, p["dropout"])
         opt = torch.optim.AdamW(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         return net, opt
 

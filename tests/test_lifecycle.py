@@ -516,6 +516,48 @@ def test_resource_budget_stops_once_the_study_trained_that_many_steps(n_jobs):
     assert len(study.trials) == n + 2
 
 
+def _ten_checkpointed_steps(trial: sg.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    start = 0 if trial.resumed_step is None else trial.resumed_step + 1
+    if start:
+        assert json.loads((trial.latest_checkpoint() / "state.json").read_text()) == {"step": start - 1}
+    for step in range(start, 10):
+        _save(trial, step)
+        trial.report(x + step, step)
+        if trial.should_prune():
+            raise sg.TrialPruned()
+    return x
+
+
+def test_resource_budget_is_a_cap_running_trials_pause_at_their_next_checkpoint(sqlite_url):
+    study = sg.create_study(storage=sqlite_url, sampler="random", pruner="none", seed=0)
+    study.optimize(_ten_checkpointed_steps, resource_budget=45, n_jobs=3)
+    total = study.total_resource
+    assert 45 <= total < 45 + 3  # each of 3 parallel trials overruns by at most one step
+    paused = [t for t in study.trials if t.state is TrialState.PAUSED]
+    assert paused and all(t.pause_reason == "budget" for t in paused)
+    assert all(t.state in (COMPLETE, TrialState.PAUSED) for t in study.trials)
+    assert study.best_trial.state is COMPLETE
+    n = len(study.trials)
+    # a later optimize with budget left resumes the paused trials first, from their checkpoints
+    study.optimize(_ten_checkpointed_steps, resource_budget=total + 10 * len(paused), n_jobs=1, n_trials=0)
+    assert len(study.trials) == n
+    for t in (study.trials[p.number] for p in paused):
+        assert t.state is COMPLETE and sorted(t.intermediate_values) == list(range(10)) and t.resource == 10
+
+
+def test_resource_budget_never_pauses_a_trial_at_its_last_step():
+    study = sg.create_study(sampler="random", pruner="none", seed=0)
+
+    def objective(trial: sg.Trial) -> float:
+        trial._final_step = 9  # what TrialLoop.epochs(10) tells the trial
+        return _ten_checkpointed_steps(trial)
+
+    study.optimize(objective, resource_budget=10, n_jobs=1)  # spent exactly at the last step
+    (t,) = study.trials
+    assert t.state is COMPLETE and t.resource == 10
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "10"])
 def test_resource_budget_must_be_a_positive_int(bad):
     study = sg.create_study(sampler="random")

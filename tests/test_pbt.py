@@ -165,6 +165,18 @@ def test_a_dead_workers_member_is_resumed_and_finishes():
     assert len(study.trials) == 3
 
 
+def test_no_exploit_at_the_last_step():
+    for kw in ({"max_resource": STEPS}, {}):  # given, or learned from the first completed member
+        study, trainer = _pbt_study(resample_probability=0.0, **kw)
+        first_done = min(t.datetime_complete for t in study.trials)
+        late = [c for _, c in _exploits(study) if c.step == STEPS]  # an exploit at the last step, 14
+        if kw:
+            assert not late
+            assert not [e for e in trainer.log if e[0] == "load" and e[2] == STEPS - 1]
+        assert all(c.time <= first_done for c in late)
+        assert all(t.state is TrialState.COMPLETE for t in study.trials)
+
+
 def test_pbt_arguments_are_checked():
     with pytest.raises(sg.InvalidValueError, match="population_size must be an int >= 2"):
         PBT(population_size=1)

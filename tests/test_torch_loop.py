@@ -37,7 +37,7 @@ def _objective(data, log, hook=None, epochs=6):
         loop = TrialLoop(trial, model, opt)
         loss = float("nan")
         for epoch in loop.epochs(epochs):
-            if epoch == (trial.resumed_step or -1) + 1 and trial.resumed_step is not None:
+            if trial.resumed_step is not None and epoch == trial.resumed_step + 1:
                 log.append(("restored", trial.resumed_step, _digest(model)))
             log.append(("lr", epoch, opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
             for idx in torch.arange(len(x)).split(50):
@@ -104,3 +104,23 @@ def test_checkpoint_round_trip_through_pause_and_resume(data):
     saved = next(e for e in log if e[0] == "saved" and e[1] == 2)
     assert all(torch.equal(a, b) for a, b in zip(restored[2], saved[2], strict=True))
     assert sorted(t.intermediate_values) == list(range(6)) and t.resource == 6
+
+
+class _PauseEveryStep(sg.pruners.BasePruner):
+    """A rule that pauses a trial at every report and resumes every paused trial."""
+
+    def decide(self, trial, history, direction):
+        return sg.pruners.Decision.PAUSE
+
+    def promotable(self, paused, history, direction):
+        return [t.number for t in paused]
+
+
+def test_the_loop_is_never_paused_at_its_last_epoch(data):
+    """TrialLoop tells the trial its last epoch: a rule's pause (or the resource budget's) there
+    would leave a resumed run with nothing to train."""
+    study, log = _study(pruner=_PauseEveryStep()), []
+    study.optimize(_objective(data, log, epochs=4), n_trials=1)
+    t = study.trials[0]
+    assert t.state is TrialState.COMPLETE and t.value == t.intermediate_values[3]
+    assert t.n_pauses == 3 and [e[1] for e in log if e[0] == "restored"] == [0, 1, 2]

@@ -91,8 +91,9 @@ class FrozenTrial:
     resumed_step: int | None = None
     """The step of the checkpoint the trial's current (or last) run continued from; None if fresh."""
     pause_reason: str | None = None
-    """Why a PAUSED trial is paused: "rule" (a scheduler paused it at a rung) or "recovered"
-    (its worker died after it saved a checkpoint)."""
+    """Why a PAUSED trial is paused: "rule" (a scheduler paused it at a rung), "recovered" (its
+    worker died after it saved a checkpoint), "budget" (``optimize``'s resource budget was spent),
+    "user", "rewind" or "exploit" (see ``_live.GO_ON``)."""
     n_pauses: int = 0
     """How many times the trial has been paused (its next resume claims ``resume:N:n_pauses``)."""
     superseded_values: tuple[tuple[int, float], ...] = ()

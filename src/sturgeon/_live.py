@@ -157,9 +157,10 @@ def parse_assignments(trial: FrozenTrial, assignments: Sequence[str]) -> dict[st
     return out
 
 
-# pause reasons after which a trial goes on at once: its worker died, it was rewound, or it
-# continues from another trial's checkpoint; "rule" waits for its scheduler, "user" for a resume
-GO_ON = ("recovered", "rewind", "exploit")
+# pause reasons after which a trial goes on at once: its worker died, it was rewound, it
+# continues from another trial's checkpoint, or the last optimize's resource budget ran out;
+# "rule" waits for its scheduler, "user" for a resume
+GO_ON = ("recovered", "rewind", "exploit", "budget")
 
 
 def wants_resume(trial: FrozenTrial) -> bool:

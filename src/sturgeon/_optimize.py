@@ -172,6 +172,7 @@ class _Loop:
 
     def _run_one(self, trial: Trial) -> FrozenTrial:
         study = self.study
+        trial._resource_cap = self.resource_budget
         self.heartbeat.add(trial.number)
         try:
             try:

@@ -357,7 +357,7 @@ class Study:
             return self._act(trial, control)
         step = trial._pause_step()
         if step is not None:
-            return self._pause(trial, step, "rule")
+            return self._pause(trial, step, "budget" if trial._budget_pause else "rule")
         return self._tell(trial, None, state=TrialState.PRUNED, reason=None, warn=False)
 
     def _act(self, trial: Trial, request: dict[str, Any]) -> FrozenTrial:
@@ -499,6 +499,11 @@ class Study:
         """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
         seconds have passed, the study has trained ``resource_budget`` steps in total
         (``total_resource``), the grid is exhausted or ``study.stop()`` is called.
+
+        ``resource_budget`` is a cap: once it is spent, a running trial pauses at its next
+        report that has a checkpoint (reason "budget"; a later ``optimize`` with budget left
+        resumes it first), so parallel trials overrun it by at most a step each. A trial at
+        its last step (``TrialLoop`` says which it is) or without checkpoints trains to the end.
 
         Paused trials that may go on (promoted by the pruner, or recovered from a dead
         worker) are resumed before new trials start; resumptions do not count toward

@@ -94,6 +94,10 @@ class Trial:
         self._changed_at: int | None = None  # the report step at which live values last changed
         self._ignored: set[int] = set()  # requests it cannot act on (warned once)
         self._decided: tuple[int, Decision] | None = None  # (step, decision): one decision per report
+        self._resource_cap: int | None = None  # optimize's resource_budget: pause here once it is spent
+        self._final_step: int | None = None  # the last step of a full training, when the loop says it
+        # (TrialLoop does): no rule pauses or exploits there, and no budget pause
+        self._budget_pause = False
         # a replay of a schedule: {first step: values}, applied at the report before each step
         self._replay = {int(step): dict(values) for step, values in replay} if replay is not None else None
         if self._replay is not None:
@@ -335,13 +339,25 @@ class Trial:
             history = self._study._view.trials()  # synced by the report of this step (_poll_requests)
             pruner, snapshot = self._study.pruner, self._snapshot()
             decision = pruner.decide(snapshot, history, self._study.direction)
+            if last == self._final_step and decision in (Decision.PAUSE, Decision.CHANGE):
+                decision = Decision.CONTINUE  # the last step: a pause or an exploit would leave nothing to train
             if decision is Decision.CHANGE:
                 decision = self._change(last, pruner.plan_change(snapshot, history, self._study.direction))
+        if decision in (Decision.CONTINUE, Decision.CHANGE) and self._budget_spent(last):
+            decision, self._budget_pause = Decision.PAUSE, True
         self._decision = (decision, last)
         if decision is Decision.CONTINUE and self._changed_at == last:
             decision = Decision.CHANGE
         self._decided = (last, decision)
         return decision
+
+    def _budget_spent(self, step: int) -> bool:
+        """Whether the study has trained ``optimize``'s resource budget: the trial then pauses at
+        this step's checkpoint (a later ``optimize`` with budget left resumes it), unless this is
+        its last step or it has no checkpoint here (then it trains to the end)."""
+        if self._resource_cap is None or step not in self._checkpoints or step == self._final_step:
+            return False
+        return self._study._view.total_resource >= self._resource_cap
 
     def _change(self, step: int, plan: Change | None) -> Decision:
         """A rule's change: new values now, or (an exploit) a copy of another trial's

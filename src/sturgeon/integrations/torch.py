@@ -80,6 +80,7 @@ class TrialLoop:
 
     def epochs(self, n: int) -> Iterator[int]:
         """The epochs still to train of ``n`` (from the resumed checkpoint's next one)."""
+        self.trial._final_step = n - 1  # no pause for the resource budget after the last epoch
         for epoch in range(self._restore(), n):
             self.epoch = epoch
             self.apply_live_params()

@@ -50,6 +50,9 @@ class PBT(BasePruner):
         factors: the multipliers of an explored number (default 0.8 and 1.2; on log-scaled
             parameters too, which keeps their sign), clipped to the distribution's bounds.
         seed: draws come from (seed, trial number, step); None: the study's seed.
+        max_resource: the steps of a full training (e.g. epochs): no exploit at its last step,
+            where a copied checkpoint would have nothing left to train. None: learned as the
+            steps of the first member that completed (until one has, the last step is unknown).
     """
 
     def __init__(
@@ -62,7 +65,9 @@ class PBT(BasePruner):
         resample_probability: float = 0.25,
         factors: tuple[float, float] = (0.8, 1.2),
         seed: int | None = None,
+        max_resource: int | None = None,
     ) -> None:
+        self.max_resource = None if max_resource is None else _check_int("PBT", "max_resource", max_resource, 1)
         self.population_size = _check_int("PBT", "population_size", population_size, 2)
         self.perturbation_interval = _check_int("PBT", "perturbation_interval", perturbation_interval, 1)
         if hyperparams is not None:
@@ -92,10 +97,17 @@ class PBT(BasePruner):
         )
 
     # -- the decision ---------------------------------------------------------------------------
-    def _at_interval(self, trial: FrozenTrial) -> int | None:
+    def _at_interval(self, trial: FrozenTrial, history: Sequence[FrozenTrial]) -> int | None:
         step = trial.last_step
         if step is None or REPLAY_ATTR in trial.system_attrs or (step + 1) % self.perturbation_interval:
             return None
+        final = self.max_resource
+        if final is None:
+            done = [t for t in history if t.state is TrialState.COMPLETE and _in_population(t)]
+            first = min(done, key=lambda t: (t.datetime_complete, t.number)).last_step if done else None
+            final = None if first is None else first + 1
+        if final is not None and step >= final - 1:
+            return None  # the last step: nothing would be left to train after an exploit
         return step
 
     def _donor(self, trial: FrozenTrial, history: Sequence[FrozenTrial], direction: str) -> FrozenTrial | None:
@@ -132,7 +144,7 @@ class PBT(BasePruner):
         return np.random.default_rng([self.seed or 0, trial.number, trial.last_step or 0])
 
     def decide(self, trial: FrozenTrial, history: Sequence[FrozenTrial], direction: str) -> Decision:
-        step = self._at_interval(trial)
+        step = self._at_interval(trial, history)
         if step is None:
             return Decision.CONTINUE
         can_pause = step in trial.checkpoints
