@@ -11,8 +11,9 @@ small PyTorch networks on data that ships with scikit-learn; the tuned names are
 values (learning rate, weight decay, momentum) that may change between epochs.
 
 * ``sturgeon-pbt``: ``sg.pruners.PBT(population, interval, quantile=0.25,
-  resample_probability=0.25, factors=(0.8, 1.2))``, the initial population drawn at random
-  (``sampler="random"``), all members at once (``n_jobs=population`` threads), each member
+  resample_probability=0.25, factors=(0.8, 1.2))``, the initial population spread by a
+  scrambled Sobol design (``sampler="qmc"``, what the PBT docs advise; ``PBT_SAMPLER=random``
+  to draw it at random instead), all members at once (``n_jobs=population`` threads), each member
   a ``TrialLoop`` (checkpoint every epoch; exploit and explore as live changes).
 * ``ray-pbt``: Ray Tune's ``PopulationBasedTraining`` with the same population, interval,
   quantile, resample probability and factors (its defaults), the initial population drawn at
@@ -49,6 +50,7 @@ sys.path.insert(0, str(HERE))
 from _pbt_tasks import PBT_TASKS, PBTTask  # noqa: E402
 
 OPTIMIZERS = ("sturgeon-pbt", "ray-pbt", "sturgeon-auto")
+PBT_SAMPLER = os.environ.get("PBT_SAMPLER", "qmc")  # how sturgeon draws the initial population
 
 
 def _result(task: PBTTask, run: Any, val: float, epochs: int, seconds: float) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def run_sturgeon(task: PBTTask, seed: int, population: int, interval: int, epoch
         storage = f"sqlite:///{tmp}/study.db"
         if kind == "pbt":
             pruner = sg.pruners.PBT(population_size=population, perturbation_interval=interval, seed=seed)
-            study = sg.create_study(storage=storage, sampler="random", pruner=pruner, seed=seed)
+            study = sg.create_study(storage=storage, sampler=PBT_SAMPLER, pruner=pruner, seed=seed)
             study.optimize(objective, n_trials=population, n_jobs=population, show_progress_bar=False)
         else:
             study = sg.create_study(storage=storage, seed=seed)

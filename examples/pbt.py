@@ -53,7 +53,7 @@ def main() -> None:
         return loss
 
     pbt = sg.pruners.PBT(population_size=args.population, perturbation_interval=4, hyperparams=["lr", "momentum"])
-    study = sg.create_study(storage=args.storage, sampler="random", pruner=pbt, seed=0)
+    study = sg.create_study(storage=args.storage, sampler="qmc", pruner=pbt, seed=0)
     study.optimize(objective, n_trials=args.population, n_jobs=args.population)
     best = study.best_trial
     exploits = sum(c.action == "exploit" for t in study.trials for c in t.live_changes)

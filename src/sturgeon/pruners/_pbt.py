@@ -40,6 +40,8 @@ class PBT(BasePruner):
 
     Args:
         population_size: how many trials form the population (run that many: ``n_trials``).
+            Draw it with ``sampler="qmc"``: a low-discrepancy design spreads the starting values
+            over the ranges, where random draws may leave a whole population in a bad region.
         perturbation_interval: steps between two exploit / explore decisions of a trial.
         hyperparams: the names PBT may change (learning rate, momentum, weight decay...);
             never what a checkpoint cannot change, such as layer sizes. Default: every
@@ -171,7 +173,11 @@ class PBT(BasePruner):
         donor = self._donor(trial, history, direction)
         if donor is None:
             return None
-        step = max(donor.checkpoints)
+        # the donor's checkpoint at this trial's step (it ranked by the value there), or the
+        # nearest later one it still keeps: the recipient trains the rest itself
+        now = trial.last_step or 0
+        later = [s for s in donor.checkpoints if s >= now]
+        step = min(later) if later else max(donor.checkpoints)
         values = values_at(donor, step)
         names = self.hyperparams
         if names is None:
