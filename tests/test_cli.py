@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -182,3 +183,41 @@ def test_a_missing_default_database_is_not_created(tmp_path: Path, monkeypatch: 
         assert result.exit_code == 1
         assert result.output.startswith("Error: no sturgeon database at 'sturgeon.db'")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- first contact: the command as a separate process, as a new user runs it -----------------
+def sturgeon(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sturgeon", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("url", ["sqllite:///x.db", "postgres+asyncpg://me@host/db", "foo://", "x.db"])
+@pytest.mark.parametrize("command", [["studies"], ["show", "s"], ["export", "s"], ["delete", "s", "--yes"]])
+def test_a_bad_storage_url_is_one_line_on_stderr(tmp_path: Path, url: str, command: list[str]) -> None:
+    res = sturgeon(*command, "--storage", url, cwd=tmp_path)
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.startswith(f"Error: storage {url!r} ") and res.stderr.count("\n") == 1
+    assert "sqlite:///path/to/file.db" in res.stderr and "postgresql+psycopg://" in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command", [["studies"], ["show", "s"], ["show", "s", "0"], ["export", "s"], ["watch", "s", "--once"]]
+)
+def test_read_only_commands_never_write(tmp_path: Path, command: list[str]) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for name, what in (("missing.db", "does not exist"), ("empty.db", "is empty")):
+        res = sturgeon(*command, "--storage", f"sqlite:///{name}", cwd=tmp_path)
+        assert res.returncode == 1 and res.stderr.count("\n") == 1, res.stderr
+        assert res.stderr.startswith(f"Error: no sturgeon database at {name!r}") and what in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"] and empty.stat().st_size == 0
+
+    db = tmp_path / "s.db"
+    make_study(f"sqlite:///{db}", name="s")
+    before = db.read_bytes()
+    res = sturgeon(*command, "--storage", f"sqlite:///{db}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "s.db"]

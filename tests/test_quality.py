@@ -38,3 +38,23 @@ def test_public_api_is_exported():
     public = {n for n in dir(sg) if not n.startswith("_")}
     modules = {"space", "study", "trial", "pruners", "samplers", "storage", "cli", "artifacts", "integrations"}
     assert public - modules - {"annotations"} <= set(sg.__all__)
+
+
+def test_import_sturgeon_loads_no_heavy_module():
+    """``import sturgeon`` (and so ``sturgeon --help``) stays light: scipy, pandas, SQLAlchemy
+    and the samplers' numerics load when first used, and every public name still resolves."""
+    heavy = ["scipy", "pandas", "sqlalchemy", "sklearn", "torch", "cmaes", "fsspec", "tqdm", "plotext"]
+    heavy += ["sturgeon._gp", "sturgeon.samplers._gp", "sturgeon.samplers._tpe", "sturgeon.samplers._parzen"]
+    heavy += ["sturgeon.samplers._cmaes", "sturgeon.storage._sql", "sturgeon._optimize"]
+    code = (
+        "import sys, sturgeon, sturgeon.cli\n"
+        f"print(sorted(m for m in {heavy!r} if any(k == m or k.startswith(m + '.') for k in sys.modules)))\n"
+        "import sturgeon as sg\n"
+        "print(sg.samplers.make_sampler('gp', 0), 'sturgeon.samplers._gp' in sys.modules, 'scipy' in sys.modules)\n"
+        "for module in (sg, sg.samplers, sg.storage):\n"
+        "    [getattr(module, n) for n in module.__all__]\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, used = res.stdout.splitlines()
+    assert loaded == "[]"
+    assert used == "GPSampler(n_startup_trials=None, seed=0) True True"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
 import sturgeon as sg
 from sturgeon._demo import DEFAULT_STORAGE, run_demo
@@ -39,20 +37,18 @@ def _storage_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _existing(storage: str) -> Iterator[BaseStorage]:
-    """Open a storage that must exist already: an SQLite file is never created here."""
+def _existing(storage: str, *, read_only: bool = False) -> Iterator[BaseStorage]:
+    """Open a storage that must exist already: no file, no database and no schema is ever
+    created here; the commands that only read (studies, show, export, watch) open it
+    ``read_only``, so they never write to it at all."""
     try:
-        url = sa.make_url(storage)
-    except sa.exc.ArgumentError:
-        url = None  # get_storage reports it
-    if url is not None and url.get_backend_name() == "sqlite":
-        path = url.database
-        if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
-            raise click.ClickException(
-                f"no sturgeon database at {path!r} (--storage {storage}); create one with 'sturgeon demo' "
-                "or point --storage at an existing database"
-            )
-    backend = get_storage(storage)
+        backend = get_storage(storage, create=False, read_only=read_only)
+    except sg.StorageError as e:
+        if not str(e).startswith("no sturgeon database"):
+            raise
+        raise click.ClickException(
+            f"{e}; create one with 'sturgeon demo' or point --storage at an existing database"
+        ) from None
     try:
         yield backend
     finally:
@@ -83,8 +79,21 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(c) for c in cells)])
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"sturgeon, version {sg.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=_Group)
-@click.version_option(sg.__version__, prog_name="sturgeon")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """sturgeon: hyperparameter optimization with persistent, shareable studies."""
 
@@ -122,7 +131,7 @@ def demo(storage: str, study_name: str, n_trials: int, timeout: float, seed: int
 @_storage_option
 def studies(storage: str) -> None:
     """List the studies in the storage."""
-    with _existing(storage) as backend:
+    with _existing(storage, read_only=True) as backend:
         summaries = sg.list_studies(backend)
     if not summaries:
         click.echo(f"No studies in {storage}.")
@@ -139,7 +148,7 @@ def studies(storage: str) -> None:
 def show(name: str, trial: int | None, storage: str, top: int) -> None:
     """Show a study's best trial and its top complete trials, or one TRIAL in full (its
     reports, checkpoints and every live change)."""
-    with _existing(storage) as backend:
+    with _existing(storage, read_only=True) as backend:
         study = sg.load_study(name, storage=backend)
         trials = study.trials
     if trial is not None:
@@ -190,7 +199,7 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
 )
 def export(name: str, storage: str, fmt: str, output: Path | None) -> None:
     """Export every trial of a study as CSV or JSON."""
-    with _existing(storage) as backend:
+    with _existing(storage, read_only=True) as backend:
         rows = trial_rows(sg.load_study(name, storage=backend).trials)
     if fmt == "json":
         text = json.dumps(rows, indent=2) + "\n"
@@ -390,7 +399,7 @@ def watch(name: str, trial: int | None, storage: str, interval: float, once: boo
     from sturgeon._watch import watch as run_watch
 
     try:
-        with _existing(storage) as backend:
+        with _existing(storage, read_only=True) as backend:
             study = sg.load_study(name, storage=backend)
             run_watch(study, trial, interval=interval, once=once, echo=click.echo, size=(width, height))
     except (ImportError, ValueError) as e:
