@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,32 @@ def test_import_sturgeon_loads_no_heavy_module():
     loaded, used = res.stdout.splitlines()
     assert loaded == "[]"
     assert used == "GPSampler(n_startup_trials=None, seed=0) True True"
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_run_without_the_postgres_binaries_stops_with_one_line(tmp_path, skip):
+    """Without initdb / pg_ctl the suite stops before running anything, with one line saying
+    what is missing and that STURGEON_SKIP_POSTGRES=1 skips those tests (which then pass)."""
+    env = {k: v for k, v in os.environ.items() if k != "STURGEON_SKIP_POSTGRES"}
+    env["STURGEON_POSTGRES_BIN"] = str(tmp_path)  # an empty folder: no server binaries
+    if skip:
+        env["STURGEON_SKIP_POSTGRES"] = "1"
+    selected = ["tests/test_storage_sql.py::test_postgres_alias_opens_the_same_database", "tests/test_study.py"]
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "enqueue", *selected],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = res.stdout + res.stderr
+    if skip:
+        assert res.returncode == 0, out
+        assert "skipped" in out and "STURGEON_SKIP_POSTGRES=1: the PostgreSQL tests are skipped" in out
+        return
+    assert res.returncode == pytest.ExitCode.USAGE_ERROR, out
+    lines = [line for line in out.splitlines() if "PostgreSQL server binaries" in line]
+    assert len(lines) == 1, out
+    assert "initdb, pg_ctl" in lines[0] and "STURGEON_SKIP_POSTGRES=1" in lines[0] and "apt-get install" in lines[0]
+    assert "passed" not in out and "error" not in out.lower().replace(lines[0].lower(), "")
