@@ -11,8 +11,14 @@ import time
 import uuid
 from pathlib import Path
 
+BIN_ENV = "STURGEON_POSTGRES_BIN"  # a folder holding initdb and pg_ctl: look only there
+
 
 def _bin(name: str) -> str | None:
+    folder = os.environ.get(BIN_ENV)
+    if folder is not None:
+        path = Path(folder) / name
+        return str(path) if os.access(path, os.X_OK) else None
     found = shutil.which(name)
     if found:
         return found
@@ -31,6 +37,10 @@ class PostgresServer:
         self.sock = self.root / "sock"
         self.port = 5432 + (os.getpid() % 1000) + 1000
         self._prefix: list[str] = []
+
+    @staticmethod
+    def binaries_found() -> bool:
+        return _bin("initdb") is not None and _bin("pg_ctl") is not None
 
     @property
     def available(self) -> bool:

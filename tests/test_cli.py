@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -182,3 +183,122 @@ def test_a_missing_default_database_is_not_created(tmp_path: Path, monkeypatch: 
         assert result.exit_code == 1
         assert result.output.startswith("Error: no sturgeon database at 'sturgeon.db'")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- first contact: the command as a separate process, as a new user runs it -----------------
+def sturgeon(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sturgeon", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("url", ["sqllite:///x.db", "postgres+asyncpg://me@host/db", "foo://", "x.db"])
+@pytest.mark.parametrize("command", [["studies"], ["show", "s"], ["export", "s"], ["delete", "s", "--yes"]])
+def test_a_bad_storage_url_is_one_line_on_stderr(tmp_path: Path, url: str, command: list[str]) -> None:
+    res = sturgeon(*command, "--storage", url, cwd=tmp_path)
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.startswith(f"Error: storage {url!r} ") and res.stderr.count("\n") == 1
+    assert "sqlite:///path/to/file.db" in res.stderr and "postgresql+psycopg://" in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command", [["studies"], ["show", "s"], ["show", "s", "0"], ["export", "s"], ["watch", "s", "--once"]]
+)
+def test_read_only_commands_never_write(tmp_path: Path, command: list[str]) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for name, what in (("missing.db", "does not exist"), ("empty.db", "is empty")):
+        res = sturgeon(*command, "--storage", f"sqlite:///{name}", cwd=tmp_path)
+        assert res.returncode == 1 and res.stderr.count("\n") == 1, res.stderr
+        assert res.stderr.startswith(f"Error: no sturgeon database at {name!r}") and what in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"] and empty.stat().st_size == 0
+
+    db = tmp_path / "s.db"
+    make_study(f"sqlite:///{db}", name="s")
+    before = db.read_bytes()
+    res = sturgeon(*command, "--storage", f"sqlite:///{db}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "s.db"]
+
+
+def _read_cell(cell: str) -> object:
+    """How the CSV export says a cell reads back (sturgeon._export): empty is missing, JSON
+    where it is JSON, else the text itself."""
+    if cell == "":
+        return "<missing>"
+    try:
+        return json.loads(cell)
+    except ValueError:
+        return cell
+
+
+def _odd_values_study(url: str) -> None:
+    """Trials with structured user attributes, each odd choice (None, text with a newline,
+    JSON look-alikes, an empty string) and a parameter only some trials have."""
+    study = sg.create_study(name="odd", storage=url, sampler="random", seed=0)
+    choices = [None, "relu", "two\nlines", "null", "12", ""]
+    for i, choice in enumerate(choices):
+        study.enqueue({"act": choice})
+        trial = study.ask()
+        assert trial.suggest_categorical("act", choices) == choice
+        trial.set_user_attr("layers", [64, 32])
+        trial.set_user_attr("note", {"by": "me", "text": "a\nb"})
+        if i % 2:
+            trial.suggest_float("lr", 0.1, 0.2)
+        study.tell(trial, float(i))
+    study.storage.close()
+
+
+def test_export_csv_writes_json_cells_and_tells_missing_from_none(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    _odd_values_study(url)
+    study = sg.load_study("odd", storage=url)
+    trials = study.trials
+    study.storage.close()
+    res = sturgeon("export", "odd", "--storage", url, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert len(rows) == len(trials) == 6
+    assert [r["params_act"] for r in rows] == ["null", "relu", "two\nlines", '"null"', '"12"', '""']
+    for row, t in zip(rows, trials, strict=True):
+        assert _read_cell(row["params_act"]) == t.params["act"]
+        assert _read_cell(row["params_lr"]) == t.params.get("lr", "<missing>")
+        assert _read_cell(row["user_attrs_layers"]) == [64, 32]
+        assert _read_cell(row["user_attrs_note"]) == {"by": "me", "text": "a\nb"}
+        assert _read_cell(row["value"]) == t.value and _read_cell(row["fail_reason"]) == "<missing>"
+        assert _read_cell(row["state"]) == "COMPLETE"
+
+    as_json = json.loads(sturgeon("export", "odd", "--storage", url, "--format", "json", cwd=tmp_path).stdout)
+    for row, t in zip(as_json, trials, strict=True):
+        assert row["params_act"] == t.params["act"]
+        assert ("params_lr" in row) == ("lr" in t.params)
+
+
+def test_export_csv_of_an_empty_study_has_a_header(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    sg.create_study(name="empty", storage=url).storage.close()
+    res = sturgeon("export", "empty", "--storage", url, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "number,state,value,datetime_start,datetime_complete,duration_s,resource,best_step,fail_reason"
+    ]
+
+
+def test_show_keeps_one_line_per_trial_when_values_have_newlines(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nl.db'}"
+    study = sg.create_study(name="nl", storage=url, direction="maximize")
+    space = {"act\tname": sg.Categorical(["one\ntwo", None])}
+    for act, value in (("one\ntwo", 2.0), (None, 1.0)):
+        study.enqueue({"act\tname": act})
+        trial = study.ask(space)
+        study.tell(trial, value)
+    study.storage.close()
+    res = sturgeon("show", "nl", "--storage", url, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "  act\\tname = one\\ntwo\n" in res.stdout  # the best trial's parameters
+    table = res.stdout.split("best first):\n")[1].splitlines()
+    assert len(table) == 2 + 2  # header, rule, one line per trial
+    assert table[0].split()[-1] == "act\\tname"
+    assert table[2].split()[-1] == "one\\ntwo" and table[3].split()[-1] == "None"

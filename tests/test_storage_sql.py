@@ -177,3 +177,114 @@ def test_sqlite_file_is_in_wal_mode(sqlite_url, tmp_path):
     sg.create_study(name="wal", storage=sqlite_url)
     with sqlite3.connect(tmp_path / "study.db") as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# -- storage URLs: one line naming the URL and the accepted forms ----------------------------
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("sqllite:///x.db", "did you mean 'sqlite'"),
+        ("foo://", "'foo'"),
+        ("mysql://me@db.example/studies", "'mysql'"),
+        ("postgresql+asyncpg://me@db.example/studies", "driver 'asyncpg'"),
+        ("sturgeon.db", "no 'kind://' prefix"),
+        ("postgresql://me@db.example:port/studies", "cannot be read as a database URL"),
+    ],
+)
+def test_an_unusable_storage_url_is_one_line_naming_it_and_the_accepted_forms(tmp_path, monkeypatch, url, why):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sg.InvalidValueError) as info:
+        sg.create_study(storage=url)
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert "\n" not in message
+    assert f"storage {url!r}" in message and why in message
+    assert "sqlite:///path/to/file.db" in message and "postgresql+psycopg://" in message
+    with pytest.raises(sg.InvalidValueError, match="postgresql\\+psycopg://"):
+        sg.storage.SQLStorage(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_in_the_url_is_not_shown_in_errors():
+    with pytest.raises(sg.StorageError) as info:  # nothing listens on port 1
+        sg.create_study(storage="postgres://me:s3cret@127.0.0.1:1/studies")
+    assert "s3cret" not in str(info.value) and "postgres://me:***@127.0.0.1:1/studies" in str(info.value)
+    assert "\n" not in str(info.value)
+    with pytest.raises(sg.InvalidValueError) as bad:
+        sg.create_study(storage="mysql://me:s3cret@host/studies")
+    assert "s3cret" not in str(bad.value)
+
+
+def test_postgres_alias_opens_the_same_database(postgres):
+    url = postgres.new_database()
+    assert url.startswith("postgresql+psycopg://")
+    sg.create_study(name="s", storage=url).optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    for alias in ("postgres://", "postgresql://"):
+        study = sg.load_study("s", storage=url.replace("postgresql+psycopg://", alias))
+        assert len(study.trials) == 2
+        study.storage.close()
+
+
+# -- opening only what exists, and only to read ----------------------------------------------
+def test_create_false_never_makes_a_database(tmp_path):
+    missing, empty = tmp_path / "missing.db", tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(sg.StorageError, match="no sturgeon database at .*missing.db.*does not exist"):
+        sg.storage.get_storage(f"sqlite:///{missing}", create=False)
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="no sturgeon database at .*empty.db.*is empty"):
+        sg.storage.get_storage(f"sqlite:///{empty}", read_only=True)
+    bare = tmp_path / "bare.db"  # an SQLite file without tables
+    with sqlite3.connect(bare) as con:
+        con.execute("PRAGMA user_version = 7")
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="no sturgeon database at .*bare.db.*no sturgeon tables"):
+        sg.storage.get_storage(f"sqlite:///{bare}", create=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.db", "empty.db"]
+    assert empty.stat().st_size == 0
+    with sqlite3.connect(bare) as con:
+        assert con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def test_create_false_on_postgres_without_the_schema_writes_nothing(postgres):
+    url = postgres.new_database()
+    with pytest.raises(sg.NotASturgeonDatabaseError, match="no sturgeon tables"):
+        sg.storage.get_storage(url, read_only=True)
+    backend = sg.storage.get_storage(url)  # the default creates the schema
+    assert backend.list_studies() == []
+    backend.close()
+
+
+def test_read_only_storage_reads_and_refuses_every_write(tmp_path):
+    path = tmp_path / "s.db"
+    study = sg.create_study(name="s", storage=f"sqlite:///{path}", sampler="random", seed=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    study.storage.close()
+    before = path.read_bytes()
+    backend = sg.storage.get_storage(f"sqlite:///{path}", read_only=True)
+    record = backend.get_study("s")
+    assert backend.count_trials(record.study_id) == 3 and len(backend.read(record.study_id)) > 0
+    assert [s.name for s in sg.list_studies(backend)] == ["s"]
+    assert len(sg.load_study("s", storage=backend).trials) == 3
+    writes = [
+        lambda: backend.create_study("t", "minimize"),
+        lambda: backend.append(record.study_id, [sg.storage.Event(sg.storage.EventKind.USER_ATTR, None, "k", 1)]),
+        lambda: backend.create_trial(record.study_id, [sg.storage.Event(sg.storage.EventKind.TRIAL_CREATED)]),
+        lambda: backend.record_heartbeat(record.study_id, 0, 10.0),
+        lambda: backend.delete_study(record.study_id),
+    ]
+    for write in writes:
+        with pytest.raises(sg.StorageError, match="opened read-only"):
+            write()
+    backend.close()
+    assert path.read_bytes() == before
+
+
+def test_read_only_storage_does_not_migrate_an_older_schema(tmp_path):
+    path = tmp_path / "old.db"
+    sg.create_study(name="s", storage=f"sqlite:///{path}").optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE sturgeon_meta SET value = '2' WHERE key = 'schema_version'")
+    backend = sg.storage.get_storage(f"sqlite:///{path}", read_only=True)
+    assert len(sg.load_study("s", storage=backend).trials) == 2
+    backend.close()
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT value FROM sturgeon_meta WHERE key = 'schema_version'").fetchone()[0] == "2"

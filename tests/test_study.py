@@ -113,6 +113,35 @@ def test_enqueue_runs_given_params_first_and_samples_the_rest(storage):
     assert study.enqueue({"x": 1.0, "n": 8, "kind": "b"}, skip_if_exists=True) is None
 
 
+def test_enqueue_of_a_name_outside_the_known_space_warns_or_with_strict_raises(storage):
+    study = sg.create_study(sampler="random", storage=storage, seed=0)
+    study.optimize(quadratic, n_trials=2)
+    with pytest.warns(UserWarning, match=r"no trial of the study has suggested 'unknown'.*'kind', 'n', 'x'"):
+        study.enqueue({"unknown": 1})
+    with pytest.warns(UserWarning, match=r"'kinds' -> 'kind'\?"):
+        study.enqueue({"x": 0.5, "kinds": "a"})
+    with pytest.raises(sg.InvalidValueError, match="suggested 'unknown'.*nothing was enqueued"):
+        study.enqueue({"x": 0.5, "unknown": 1}, strict=True)
+    assert len(study.trials) == 4  # the refused one was not enqueued
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        study.enqueue({"x": 0.5, "kind": "c"}, strict=True)  # known names: silent
+        study.optimize(quadratic, n_trials=3)  # checked at enqueue already: no second warning
+    assert study.trials[3].params["x"] == 0.5 and "kinds" not in study.trials[3].params
+
+
+def test_enqueue_before_any_trial_checks_the_names_when_the_trial_completes(storage):
+    study = sg.create_study(sampler="random", storage=storage, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        study.enqueue({"x": 1.0, "n": 8, "kind": "b"}, strict=True)  # the space is not known yet
+        study.enqueue({"x": 1.0, "nn": 8})
+        study.optimize(quadratic, n_trials=1)  # used every name: silent
+    with pytest.warns(UserWarning, match=r"trial 1 completed without suggesting the enqueued 'nn'"):
+        study.optimize(quadratic, n_trials=1)
+    assert study.trials[1].params["x"] == 1.0 and "nn" not in study.trials[1].params
+
+
 def test_enqueued_value_outside_the_range_fails_the_trial_clearly(storage):
     study = sg.create_study(sampler="random", storage=storage)
     study.enqueue({"x": 99.0})

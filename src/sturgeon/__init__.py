@@ -7,7 +7,7 @@ study.optimize(objective, n_trials=100)
 
 from __future__ import annotations
 
-from importlib import metadata as _metadata
+from typing import Any as _Any
 
 from sturgeon import artifacts, pruners, samplers, storage
 from sturgeon._early_stopping import EarlyStopping
@@ -32,10 +32,21 @@ from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
 from sturgeon.trial import Trial
 
-try:
-    __version__ = _metadata.version("sturgeon")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> _Any:
+    """``__version__``, read from the package metadata on first use (that costs a few tens of
+    milliseconds, which ``import sturgeon`` and ``sturgeon --help`` need not pay)."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("sturgeon")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+            version = "0.0.0"
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ArtifactStoreError",

@@ -3,22 +3,18 @@ pause, resume, stop and rewind a running trial from any terminal that reaches th
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
 import sturgeon as sg
 from sturgeon._demo import DEFAULT_STORAGE, run_demo
-from sturgeon._export import trial_rows
+from sturgeon._export import trials_csv, trials_json
 from sturgeon.storage import BaseStorage, get_storage
 
 __all__ = ["main"]
@@ -39,20 +35,18 @@ def _storage_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _existing(storage: str) -> Iterator[BaseStorage]:
-    """Open a storage that must exist already: an SQLite file is never created here."""
+def _existing(storage: str, *, read_only: bool = False) -> Iterator[BaseStorage]:
+    """Open a storage that must exist already: no file, no database and no schema is ever
+    created here; the commands that only read (studies, show, export, watch) open it
+    ``read_only``, so they never write to it at all."""
     try:
-        url = sa.make_url(storage)
-    except sa.exc.ArgumentError:
-        url = None  # get_storage reports it
-    if url is not None and url.get_backend_name() == "sqlite":
-        path = url.database
-        if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
-            raise click.ClickException(
-                f"no sturgeon database at {path!r} (--storage {storage}); create one with 'sturgeon demo' "
-                "or point --storage at an existing database"
-            )
-    backend = get_storage(storage)
+        backend = get_storage(storage, create=False, read_only=read_only)
+    except sg.StorageError as e:
+        if not str(e).startswith("no sturgeon database"):
+            raise
+        raise click.ClickException(
+            f"{e}; create one with 'sturgeon demo' or point --storage at an existing database"
+        ) from None
     try:
         yield backend
     finally:
@@ -60,11 +54,23 @@ def _existing(storage: str) -> Iterator[BaseStorage]:
 
 
 def _cell(value: Any) -> str:
+    """One table cell on one line: a newline, tab or other control character in a value is
+    shown escaped (``\\n``), lists and dicts as JSON."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _param(params: Mapping[str, Any], name: str) -> Any:
+    """A parameter for a table cell: a None choice shows as ``None``, a missing one as ``-``."""
+    return "None" if name in params and params[name] is None else params.get(name)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -74,6 +80,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (r[i] for r in rows))
         for i in range(len(headers))
     ]
+    headers = [_cell(h) for h in headers]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
@@ -83,8 +90,21 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(c) for c in cells)])
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"sturgeon, version {sg.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=_Group)
-@click.version_option(sg.__version__, prog_name="sturgeon")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """sturgeon: hyperparameter optimization with persistent, shareable studies."""
 
@@ -122,7 +142,7 @@ def demo(storage: str, study_name: str, n_trials: int, timeout: float, seed: int
 @_storage_option
 def studies(storage: str) -> None:
     """List the studies in the storage."""
-    with _existing(storage) as backend:
+    with _existing(storage, read_only=True) as backend:
         summaries = sg.list_studies(backend)
     if not summaries:
         click.echo(f"No studies in {storage}.")
@@ -139,7 +159,7 @@ def studies(storage: str) -> None:
 def show(name: str, trial: int | None, storage: str, top: int) -> None:
     """Show a study's best trial and its top complete trials, or one TRIAL in full (its
     reports, checkpoints and every live change)."""
-    with _existing(storage) as backend:
+    with _existing(storage, read_only=True) as backend:
         study = sg.load_study(name, storage=backend)
         trials = study.trials
     if trial is not None:
@@ -161,8 +181,8 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
     complete.sort(key=lambda t: (sign * (t.value or 0.0), t.number))
     best = complete[0]
     click.echo(f"\nBest trial: #{best.number}, value {_cell(best.value)}")
-    for k, v in best.params.items():
-        click.echo(f"  {k} = {_cell(v)}")
+    for k in best.params:
+        click.echo(f"  {_cell(k)} = {_cell(_param(best.params, k))}")
     shown = complete[:top]
     params = list(dict.fromkeys(p for t in shown for p in t.params))
     rows = [
@@ -172,7 +192,7 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
             t.duration.total_seconds() if t.duration else None,
             t.resource,
             *([t.best_step] if any(s.best_step is not None for s in shown) else []),
-            *(t.params.get(p) for p in params),
+            *(_param(t.params, p) for p in params),
         ]
         for t in shown
     ]
@@ -189,23 +209,17 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
 )
 def export(name: str, storage: str, fmt: str, output: Path | None) -> None:
-    """Export every trial of a study as CSV or JSON."""
-    with _existing(storage) as backend:
-        rows = trial_rows(sg.load_study(name, storage=backend).trials)
-    if fmt == "json":
-        text = json.dumps(rows, indent=2) + "\n"
-    else:
-        buf = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        text = buf.getvalue()
+    """Export every trial of a study as CSV or JSON. CSV: a header always; an empty cell is a
+    missing value; other cells are JSON where they read as JSON (numbers, true / false, null for
+    None, lists, dicts), else plain text."""
+    with _existing(storage, read_only=True) as backend:
+        trials = sg.load_study(name, storage=backend).trials
+    text = trials_json(trials) if fmt == "json" else trials_csv(trials)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {len(rows)} trials to {output}", err=True)
+        click.echo(f"Wrote {len(trials)} trials to {output}", err=True)
 
 
 @main.command()
@@ -390,7 +404,7 @@ def watch(name: str, trial: int | None, storage: str, interval: float, once: boo
     from sturgeon._watch import watch as run_watch
 
     try:
-        with _existing(storage) as backend:
+        with _existing(storage, read_only=True) as backend:
             study = sg.load_study(name, storage=backend)
             run_watch(study, trial, interval=interval, once=once, echo=click.echo, size=(width, height))
     except (ImportError, ValueError) as e:

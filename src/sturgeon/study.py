@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sturgeon._checkpoints import Checkpoints
+from sturgeon._enqueue import UNCHECKED_ATTR, check_enqueued, warn_unused
 from sturgeon._exceptions import (
     DuplicatedStudyError,
     GridExhaustedError,
@@ -199,11 +200,17 @@ class Study:
         *,
         user_attrs: Mapping[str, Any] | None = None,
         skip_if_exists: bool = False,
+        strict: bool = False,
     ) -> int | None:
         """Queue a trial with these parameters; the next ``ask`` (any worker) runs it first.
 
         Parameters the objective asks for but ``params`` lacks are sampled as usual.
         Returns the trial's number, or None when ``skip_if_exists`` found the same params.
+
+        A name that no trial of the study has suggested warns (a misspelled name would be
+        dropped); ``strict=True`` raises ``InvalidValueError`` instead. While no trial has
+        suggested any parameter yet, the names are checked when this trial completes: one it
+        never suggested warns then (strict or not).
         """
         if not isinstance(params, Mapping):
             raise InvalidValueError(f"enqueue: params must be a dict of name -> value, got {params!r}")
@@ -211,12 +218,16 @@ class Study:
             if not isinstance(k, str) or not k:
                 raise InvalidValueError(f"enqueue: parameter names must be non-empty strings, got {k!r}")
             check_json(f"enqueue: parameter {k!r}", v)
+        trials = self._synced_trials()
         if skip_if_exists:
             wanted = dict(params)
-            for t in self._synced_trials():
+            for t in trials:
                 if dict(t.fixed_params) == wanted or dict(t.params) == wanted:
                     return None
+        unchecked = check_enqueued(params, trials, strict=strict)
         events = [Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": dict(params)})]
+        if unchecked:
+            events.append(Event(EventKind.SYSTEM_ATTR, None, UNCHECKED_ATTR, unchecked))
         for k, v in (user_attrs or {}).items():
             check_json(f"enqueue: user_attrs[{k!r}]", v)
             events.append(Event(EventKind.USER_ATTR, None, k, v))
@@ -435,6 +446,7 @@ class Study:
         self._view.sync()
         if self._view.trial(number).checkpoints:
             self._checkpoints.collect([number])
+        warn_unused(self._view.trial(number))
         return self._view.trial(number)
 
     # -- crash recovery --------------------------------------------------------------------

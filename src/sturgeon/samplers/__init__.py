@@ -1,20 +1,54 @@
-"""Samplers: the strategies that propose parameters. ``make_sampler`` resolves short names."""
+"""Samplers: the strategies that propose parameters. ``make_sampler`` resolves short names.
+
+The model-based samplers (and their numerics, which need scipy) are imported when first
+used: ``sturgeon.samplers.GPSampler`` or ``make_sampler("gp", ...)`` loads them, ``import
+sturgeon`` does not."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.samplers._auto import AutoSampler
 from sturgeon.samplers._base import BaseSampler, SampleContext
-from sturgeon.samplers._cmaes import CmaEsSampler
-from sturgeon.samplers._coarse_to_fine import CoarseToFineSampler
-from sturgeon.samplers._gp import GPSampler
 from sturgeon.samplers._grid import GridSampler
 from sturgeon.samplers._observations import HistoryEncoder, Observations, infer_intersection_space
-from sturgeon.samplers._qmc import QMCSampler
 from sturgeon.samplers._random import RandomSampler
-from sturgeon.samplers._tpe import TPESampler
+
+if TYPE_CHECKING:
+    from sturgeon.samplers._cmaes import CmaEsSampler
+    from sturgeon.samplers._coarse_to_fine import CoarseToFineSampler
+    from sturgeon.samplers._gp import GPSampler
+    from sturgeon.samplers._qmc import QMCSampler
+    from sturgeon.samplers._tpe import TPESampler
+
+# public name -> the private module that defines it, imported on first access (PEP 562)
+_LAZY = {
+    "CmaEsSampler": "_cmaes",
+    "CoarseToFineSampler": "_coarse_to_fine",
+    "GPSampler": "_gp",
+    "QMCSampler": "_qmc",
+    "TPESampler": "_tpe",
+}
+
+
+def _load(name: str) -> Any:
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _load(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "SAMPLERS",
@@ -38,11 +72,11 @@ __all__ = [
 SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
     "random": lambda seed: RandomSampler(seed=seed),
     "grid": lambda seed: GridSampler(seed=seed),
-    "qmc": lambda seed: QMCSampler(seed=seed),
-    "cmaes": lambda seed: CmaEsSampler(seed=seed),
-    "coarse_to_fine": lambda seed: CoarseToFineSampler(seed=seed),
-    "tpe": lambda seed: TPESampler(seed=seed),
-    "gp": lambda seed: GPSampler(seed=seed),
+    "qmc": lambda seed: _load("QMCSampler")(seed=seed),
+    "cmaes": lambda seed: _load("CmaEsSampler")(seed=seed),
+    "coarse_to_fine": lambda seed: _load("CoarseToFineSampler")(seed=seed),
+    "tpe": lambda seed: _load("TPESampler")(seed=seed),
+    "gp": lambda seed: _load("GPSampler")(seed=seed),
     "auto": lambda seed: AutoSampler(seed=seed),
 }
 

@@ -30,12 +30,14 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from sturgeon._exceptions import (
     DuplicatedStudyError,
+    InvalidValueError,
     NotASturgeonDatabaseError,
     SchemaVersionError,
     StorageError,
     StudyNotFoundError,
 )
 from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
+from sturgeon.storage._url import ACCEPTED_URLS, check_url, shown_url
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
@@ -108,13 +110,27 @@ def _migrate_2_to_3(conn: Any) -> None:
 _MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # from version -> step to version + 1
 
 
-def _check_sqlite_file(url: sa.URL) -> None:
+def _sqlite_path(url: sa.URL) -> str | None:
+    """The file an SQLite URL names; None for an in-memory database or a ``file:`` URI."""
     path = url.database
     if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
+def _check_sqlite_file(url_str: str, url: sa.URL, create: bool) -> None:
+    path = _sqlite_path(url)
+    if path is None:
         return
     if os.path.isdir(path):
         raise NotASturgeonDatabaseError(f"storage {path!r} is a directory, not a sturgeon database file")
-    if os.path.exists(path) and os.path.getsize(path) > 0:
+    size = os.path.getsize(path) if os.path.exists(path) else None
+    # checked before connecting: connecting would create the file
+    if not create and size is None:
+        raise StorageError(f"no sturgeon database at {path!r} (storage {url_str}): the file does not exist")
+    if not create and size == 0:
+        raise NotASturgeonDatabaseError(f"no sturgeon database at {path!r} (storage {url_str}): the file is empty")
+    if size:
         with open(path, "rb") as fh:
             head = fh.read(len(_SQLITE_MAGIC))
         if head != _SQLITE_MAGIC:
@@ -123,13 +139,18 @@ def _check_sqlite_file(url: sa.URL) -> None:
             )
 
 
-def _make_engine(url_str: str) -> Engine:
+def _make_engine(url_str: str, *, create: bool, read_only: bool) -> Engine:
+    if not isinstance(url_str, str):
+        raise InvalidValueError(f"storage must be a database URL string, got {url_str!r}; URLs: {ACCEPTED_URLS}")
+    engine_url = check_url(url_str)  # InvalidValueError for a URL sturgeon cannot use
     try:
-        url = sa.make_url(url_str)
-    except sa.exc.ArgumentError as e:
-        raise StorageError(f"storage: cannot parse database URL {url_str!r}: {e}") from None
+        url = sa.make_url(engine_url)
+    except (sa.exc.ArgumentError, ValueError) as e:
+        raise InvalidValueError(
+            f"storage {shown_url(url_str)!r} cannot be read as a database URL ({e}); use {ACCEPTED_URLS}"
+        ) from None
     if url.get_backend_name() == "sqlite":
-        _check_sqlite_file(url)
+        _check_sqlite_file(url_str, url, create)
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 60.0, "check_same_thread": False}}
         if url.database in (None, "", ":memory:"):
             kwargs["poolclass"] = sa.pool.StaticPool
@@ -138,7 +159,7 @@ def _make_engine(url_str: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            if url.database not in (None, "", ":memory:"):
+            if url.database not in (None, "", ":memory:") and not read_only:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -148,7 +169,10 @@ def _make_engine(url_str: str) -> Engine:
     try:
         return sa.create_engine(url, pool_pre_ping=True)
     except ImportError as e:
-        raise StorageError(f"storage: the driver for {url.drivername!r} is not installed ({e})") from None
+        extra = "pip install 'sturgeon[postgres]'" if url.drivername == "postgresql+psycopg" else "install it"
+        raise StorageError(
+            f"storage {shown_url(url_str)!r}: the driver for {url.drivername!r} is not installed ({e}); {extra}"
+        ) from None
 
 
 def _dump(value: Any) -> str | None:
@@ -156,11 +180,21 @@ def _dump(value: Any) -> str | None:
 
 
 class SQLStorage(BaseStorage):
-    """A study database reached through SQLAlchemy: ``sqlite:///file.db``, ``postgresql://...``."""
+    """A study database reached through SQLAlchemy: ``sqlite:///file.db``, ``postgresql://...``
+    (the accepted forms: ``sturgeon.storage._url``; any other URL raises ``InvalidValueError``).
 
-    def __init__(self, url: str) -> None:
+    By default a missing SQLite file and a database without sturgeon's tables get them. With
+    ``create=False`` the database must exist and hold sturgeon's schema already (else
+    ``StorageError`` / ``NotASturgeonDatabaseError``): nothing is created. ``read_only=True``
+    implies that and also never writes: an older schema is read as it is (not migrated) and
+    every write raises ``StorageError``.
+    """
+
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False) -> None:
         self.url = url
-        self._engine = _make_engine(url)
+        self.read_only = read_only
+        create = create and not read_only
+        self._engine = _make_engine(url, create=create, read_only=read_only)
         # close pooled connections when the storage is dropped without close() (a study opened
         # from a URL string owns its storage): a driver must not find them open at GC time
         weakref.finalize(self, self._engine.dispose)
@@ -172,18 +206,23 @@ class SQLStorage(BaseStorage):
             "VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
         try:
-            self._ensure_schema()
+            self._ensure_schema(create)
         except DatabaseError as e:
             self._engine.dispose()
-            if "not a database" in str(e) or "file is encrypted" in str(e):
-                raise NotASturgeonDatabaseError(f"{url!r} is not a sturgeon database: {e.orig}") from None
-            raise StorageError(f"storage {url!r} cannot be opened: {e.orig}") from None
+            why = " ".join(str(e.orig).split())  # one line: drivers' messages span several
+            if "not a database" in why or "file is encrypted" in why:
+                raise NotASturgeonDatabaseError(f"{shown_url(url)!r} is not a sturgeon database: {why}") from None
+            raise StorageError(f"storage {shown_url(url)!r} cannot be opened: {why}") from None
         except Exception:
             self._engine.dispose()
             raise
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StorageError(f"storage {shown_url(self.url)!r} was opened read-only; it cannot be written")
+
     # -- schema -----------------------------------------------------------------------------
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, create: bool) -> None:
         for attempt in range(50):
             tables = set(sa.inspect(self._engine).get_table_names())
             if _meta.name not in tables:
@@ -192,6 +231,10 @@ class SQLStorage(BaseStorage):
                     raise NotASturgeonDatabaseError(
                         f"{self.url!r} is an SQLite database but not a sturgeon one (it has tables "
                         f"{', '.join(foreign[:5])}); point storage at a new file"
+                    )
+                if not create:
+                    raise NotASturgeonDatabaseError(
+                        f"no sturgeon database at {shown_url(self.url)!r}: it has no sturgeon tables"
                     )
                 try:
                     _md.create_all(self._engine)
@@ -216,7 +259,7 @@ class SQLStorage(BaseStorage):
                         f"sturgeon's schema {min_reader} or newer to read (this sturgeon has "
                         f"{SCHEMA_VERSION}); upgrade sturgeon to open it"
                     )
-                if version < SCHEMA_VERSION:
+                if version < SCHEMA_VERSION and not self.read_only:
                     self._migrate(version)
                 return
             time.sleep(0.05 * (attempt + 1))
@@ -249,6 +292,7 @@ class SQLStorage(BaseStorage):
         return StudyRecord(row.study_id, row.name, row.direction, created)
 
     def create_study(self, name: str, direction: str) -> int:
+        self._writable()
         try:
             with self._engine.begin() as conn:
                 res = conn.execute(
@@ -275,6 +319,7 @@ class SQLStorage(BaseStorage):
         return [self._record(r) for r in rows]
 
     def delete_study(self, study_id: int) -> None:
+        self._writable()
         with self._engine.begin() as conn:
             conn.execute(_events.delete().where(_events.c.study_id == study_id))
             conn.execute(_heartbeats.delete().where(_heartbeats.c.study_id == study_id))
@@ -343,6 +388,7 @@ class SQLStorage(BaseStorage):
         return True
 
     def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
+        self._writable()
         with self._cursor() as cur:
             self._lock_study(cur, study_id, new_trial=True)
             cur.execute(self._q("SELECT n_trials FROM sturgeon_studies WHERE study_id = ?"), (study_id,))
@@ -354,6 +400,7 @@ class SQLStorage(BaseStorage):
     def append(self, study_id: int, events: Sequence[Event]) -> bool:
         if not events:
             return True
+        self._writable()
         try:
             with self._cursor() as cur:
                 self._lock_study(cur, study_id, new_trial=False)
@@ -391,6 +438,7 @@ class SQLStorage(BaseStorage):
 
     # -- liveness --------------------------------------------------------------------------
     def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
+        self._writable()
         expires = time.time() + ttl_seconds
         with self._cursor() as cur:
             cur.execute(
@@ -404,6 +452,7 @@ class SQLStorage(BaseStorage):
                 )
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:
+        self._writable()
         with self._cursor() as cur:
             cur.execute(self._q("DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ?"), (study_id, trial))
 
