@@ -2,20 +2,26 @@
 training with it go?
 
     pip install -e ".[bench]"
-    python benchmarks/lr_range_test.py                       # 3 models x 10 seeds, ~3 min on 2 cores
+    python benchmarks/lr_range_test.py                       # 3 models x 10 seeds, ~2-3 min on 2 cores
     python benchmarks/lr_range_test.py --seeds 3 --epochs 3  # smoke run
 
-For each model and seed, one sweep (``sturgeon.integrations.torch.lr_range_test``: 100 steps
-from 1e-6 to 10, one mini-batch each, the model restored afterwards) gives the curve every
-rule reads, so the rules differ only in how they read it:
+For each model and seed, two sweeps (``sturgeon.integrations.torch.lr_range_test`` from 1e-6
+to 10, one mini-batch a step, the model restored afterwards): 300 steps (sturgeon's default)
+and 100 steps (the default of fastai, Lightning and torch-lr-finder). Every peer rule reads
+both, so it is shown on its usual sweep and on sturgeon's; sturgeon reads the 300-step one.
+The rules differ only in how they read a sweep's losses:
 
-* sturgeon: the rule of ``sg.lr_range_test`` (the geometric mean of the half-drop rate and
-  the min-loss rate / 10; see ``src/sturgeon/_lr_range.py``);
+* sturgeon: the rule of ``sg.lr_range_test`` (a zero-lag kernel fit of the losses against
+  log rate, the loss-weighted centre of its bottom, / 10**0.35; see
+  ``src/sturgeon/_lr_range.py``);
 * valley: the longest run of decreasing smoothed loss, and the rate about halfway into its
   middle third (the "valley" rule as fastai describes it, written from that description);
 * steepest: where the smoothed loss falls fastest against log(rate), skipping the first 10
   and last 5 points (the torch-lr-finder / Lightning rule, from their descriptions);
 * min/10: a tenth of the rate of the lowest smoothed loss.
+
+The peers' smoothed loss is their published kind, a bias-corrected exponential moving average
+(factor 0.9).
 
 Metrics per model: the spread of the suggestion over seeds (standard deviation of log10 of
 the rate: 0.3 is a factor of 2), the median suggestion, and the validation loss after
@@ -40,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import samplers as _sb
 
-RULES = ("sturgeon", "valley", "steepest", "min/10")
+PEERS = ("valley", "steepest", "min/10")
+RULES = ("sturgeon", *(f"{p} ({n})" for p in PEERS for n in (100, 300)))
 
 
 def _data(name: str) -> tuple[Any, Any, Any, Any]:
@@ -82,6 +89,16 @@ def _model(name: str) -> tuple[Any, Callable[[Any, float], Any], int]:
 MODELS = ("mlp_digits", "cnn_digits", "logreg_cancer")
 
 
+def ema(losses: np.ndarray, beta: float = 0.9) -> np.ndarray:
+    """Bias-corrected exponential moving average: the peers' smoothing."""
+    out = np.empty_like(losses)
+    avg = 0.0
+    for i, v in enumerate(losses):
+        avg = beta * avg + (1 - beta) * v
+        out[i] = avg / (1 - beta ** (i + 1))
+    return out
+
+
 def valley(lrs: np.ndarray, smoothed: np.ndarray) -> float:
     n = len(smoothed)
     run = [1] * n
@@ -120,13 +137,19 @@ def run_one(name: str, seed: int, epochs: int) -> dict[str, Any]:
     gen = torch.Generator().manual_seed(seed)
     loader = [(xt[i], yt[i]) for i in torch.randperm(len(xt), generator=gen).split(bs)]
     loss_fn = torch.nn.functional.cross_entropy
-    res = lr_range_test(model, make_opt(model.parameters(), 1e-3), loss_fn, loader, min_lr=1e-6, max_lr=10.0)
-    lrs, sm = np.asarray(res.lrs), np.asarray(res.smoothed)
-    finite = np.isfinite(np.asarray(res.losses))
-    n = len(lrs) if finite.all() else int(np.argmin(finite))
-    lrs, sm = lrs[:n], sm[:n]
-    picks = {"sturgeon": res.suggestion, "valley": valley(lrs, sm), "steepest": steepest(lrs, sm),
-             "min/10": min_over_10(lrs, sm)}  # fmt: skip
+    picks: dict[str, float] = {}
+    for steps in (300, 100):
+        res = lr_range_test(
+            model, make_opt(model.parameters(), 1e-3), loss_fn, loader, min_lr=1e-6, max_lr=10.0, num_steps=steps
+        )
+        raw = np.asarray(res.losses)
+        finite = np.isfinite(raw)
+        n = len(raw) if finite.all() else int(np.argmin(finite))
+        lrs, sm = np.asarray(res.lrs)[:n], ema(raw[:n])
+        if steps == 300:
+            picks["sturgeon"] = res.suggestion
+        for peer, rule in (("valley", valley), ("steepest", steepest), ("min/10", min_over_10)):
+            picks[f"{peer} ({steps})"] = rule(lrs, sm)
     out: dict[str, Any] = {"model": name, "seed": seed, "suggestions": picks, "val_loss": {}}
     for rule, lr in picks.items():
         model.load_state_dict(init)
@@ -148,12 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1 (default 0)")
-    p.add_argument("--rules", default=",".join(RULES), help="comma list (default: all)")
+    p.add_argument("--rules", default=",".join(RULES), help="comma list, e.g. 'sturgeon,valley (100)' (default: all)")
     args = p.parse_args(argv)
     t0 = time.time()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     runs = [run_one(m, s, args.epochs) for m in MODELS for s in seeds]
-    rules = [r for r in args.rules.split(",") if r]
+    rules = [r.strip() for r in args.rules.split(",") if r.strip()]
     facts = _sb.machine_facts()
     print(f"command: python benchmarks/lr_range_test.py {' '.join(sys.argv[1:] if argv is None else argv)}")
     print(f"machine: {facts.get('cpu')}, {facts.get('logical_cpus')} logical CPUs, Python {facts.get('python')}")
@@ -169,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
                 m, rule, f"{statistics.pstdev(logs):.3f}", f"{10 ** statistics.median(logs):.2e}",
                 f"{statistics.mean(losses):.4f} ± {se:.4f}",
             ])  # fmt: skip
-    print(_sb._table(["model", "rule", "spread (sd of log10 lr)", "median lr", "val loss after training"], rows))
+    print(
+        _sb._table(
+            ["model", "rule (sweep steps)", "spread (sd of log10 lr)", "median lr", "val loss after training"], rows
+        )
+    )
     return 0
 
 
