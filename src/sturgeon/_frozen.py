@@ -10,7 +10,9 @@ from typing import Any
 
 from sturgeon.space import Distribution
 
-__all__ = ["FrozenTrial", "LiveChange", "TrialState"]
+__all__ = ["EXCLUDED_ATTR", "FrozenTrial", "LiveChange", "TrialState"]
+
+EXCLUDED_ATTR = "excluded"  # system attribute: {"reason", "by", "time"} while a person excludes the trial
 
 
 class TrialState(enum.Enum):
@@ -145,6 +147,12 @@ class FrozenTrial:
     def last_step(self) -> int | None:
         """The largest step reported, or None."""
         return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
+    def excluded(self) -> bool:
+        """Whether a person excluded the trial (``Study.exclude_trial``): samplers, pruners,
+        importance and ``best_*`` ignore it; tables still show it, marked."""
+        return self.system_attrs.get(EXCLUDED_ATTR) is not None
 
     @property
     def fail_reason(self) -> str | None:

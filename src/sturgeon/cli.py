@@ -409,3 +409,19 @@ def watch(name: str, trial: int | None, storage: str, interval: float, once: boo
             run_watch(study, trial, interval=interval, once=once, echo=click.echo, size=(width, height))
     except (ImportError, ValueError) as e:
         raise click.ClickException(str(e)) from None
+
+
+@main.command()
+@_storage_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0: every interface).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--read-only", is_flag=True, help="Refuse every write from the page (and never write to the storage).")
+@click.option("--token", default=None, help="The token writes must send (default: a new random one, printed).")
+def dashboard(storage: str, host: str, port: int, read_only: bool, token: str | None) -> None:
+    """A live web dashboard of the storage's studies (needs the 'dashboard' extra)."""
+    try:
+        from sturgeon.dashboard import serve
+    except ImportError as e:
+        raise click.ClickException(str(e)) from None
+    with _existing(storage, read_only=read_only) as backend:
+        serve(backend, host=host, port=port, token=token, read_only=read_only)

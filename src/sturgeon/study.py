@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -151,11 +152,12 @@ class Study:
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The COMPLETE trial with the best value (the earliest on ties)."""
+        """The COMPLETE trial with the best value (the earliest on ties); excluded trials
+        (``exclude_trial``) are left out."""
         best: FrozenTrial | None = None
         sign = 1.0 if self.direction == "minimize" else -1.0
         for t in self._synced_trials():
-            done = t.state is TrialState.COMPLETE and t.value is not None
+            done = t.state is TrialState.COMPLETE and t.value is not None and not t.excluded
             if done and (best is None or sign * (t.value or 0.0) < sign * (best.value or 0.0)):
                 best = t
         if best is None:
@@ -638,6 +640,48 @@ class Study:
             )
         values = check_live_values(target, params, allow_outside=allow_outside, allow_new=allow_new) if params else {}
         self._request(target, "rewind", reason, to_step=to_step, params=values)
+
+    def set_trial_user_attr(self, trial: int, key: str, value: Any) -> None:
+        """Attach a JSON-serializable value to trial ``trial``, in any state (a note on a
+        finished trial, from any process)."""
+        self._view.sync()
+        if isinstance(trial, bool) or not isinstance(trial, int) or not 0 <= trial < len(self._view):
+            raise InvalidValueError(f"set_trial_user_attr: study {self.name!r} has no trial {trial!r}")
+        if not isinstance(key, str) or not key:
+            raise InvalidValueError(f"set_trial_user_attr: key must be a non-empty string, got {key!r}")
+        check_json(f"set_trial_user_attr({key!r})", value)
+        self._append([Event(EventKind.USER_ATTR, trial, key, value)])
+
+    def exclude_trial(self, trial: int, *, reason: str | None = None) -> None:
+        """Leave trial ``trial`` out of what samplers, pruners, importance and ``best_*`` read
+        (a wrong measurement, a bug in that run): recorded with the reason and who asked,
+        reversible with ``include_trial``, and every exclusion stays in the log."""
+        self._set_excluded(trial, True, reason)
+
+    def include_trial(self, trial: int, *, reason: str | None = None) -> None:
+        """Undo ``exclude_trial``."""
+        self._set_excluded(trial, False, reason)
+
+    def _set_excluded(self, trial: Any, excluded: bool, reason: str | None) -> None:
+        from sturgeon._frozen import EXCLUDED_ATTR
+        from sturgeon._live import requester
+
+        what = "exclude_trial" if excluded else "include_trial"
+        self._view.sync()
+        if isinstance(trial, bool) or not isinstance(trial, int) or not 0 <= trial < len(self._view):
+            raise InvalidValueError(f"{what}: study {self.name!r} has no trial {trial!r}")
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidValueError(f"{what}: reason must be text or None, got {reason!r}")
+        t = self._view.trial(trial)
+        note = {"reason": reason, "by": requester(), "time": time.time()}
+        log = [*t.system_attrs.get("exclusion_log", []), {"excluded": excluded, **note}]
+        self._append(
+            [
+                Event(EventKind.SYSTEM_ATTR, trial, EXCLUDED_ATTR, note if excluded else None),
+                Event(EventKind.SYSTEM_ATTR, trial, "exclusion_log", log),
+            ]
+        )
+        self._view.sync()
 
     def schedule(self, trial: int) -> list[tuple[int, dict[str, Any]]]:
         """The values in force at each step along the trial's lineage: [(first step, every

@@ -38,7 +38,9 @@ class _LazyHistory(Sequence[FrozenTrial]):
 
     def _get(self) -> list[FrozenTrial]:
         if self._trials is None:
-            self._trials = self._study._view.trials() if self._synced else self._study._synced_trials()
+            if not self._synced:
+                self._study._view.sync()
+            self._trials = self._study._view.rule_trials()
         return self._trials
 
     def __len__(self) -> int:
@@ -336,7 +338,7 @@ class Trial:
         if self._replay is not None:  # a replay trains to the end, by its schedule
             decision = Decision.CONTINUE
         else:
-            history = self._study._view.trials()  # synced by the report of this step (_poll_requests)
+            history = self._study._view.rule_trials()  # synced by the report of this step (_poll_requests)
             pruner, snapshot = self._study.pruner, self._snapshot()
             decision = pruner.decide(snapshot, history, self._study.direction)
             if last == self._final_step and decision in (Decision.PAUSE, Decision.CHANGE):

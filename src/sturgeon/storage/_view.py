@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
+from sturgeon._frozen import EXCLUDED_ATTR, FrozenTrial, LiveChange, TrialState
 from sturgeon.space import Distribution, distribution_from_json
 from sturgeon.storage._base import BaseStorage, Event, EventKind
 
@@ -48,6 +48,7 @@ def _superseded(change: LiveChange) -> LiveChange:
 
 class _Record:
     __slots__ = (
+        "changed",
         "checkpoints",
         "ckpt_bytes",
         "complete",
@@ -95,6 +96,7 @@ class _Record:
         self.live: list[LiveChange] = []
         self.requests: dict[int, dict[str, Any]] = {}  # pending: request event id -> request
         self.pause_value: dict[str, Any] = {}  # the last TRIAL_PAUSED event's value
+        self.changed = 0  # the id of the last event that changed this trial
 
     def freeze(self) -> FrozenTrial:
         if self.frozen is None:
@@ -139,6 +141,8 @@ class StudyView:
         self._dist_cache: dict[Any, Distribution] = {}
         self._last_dist: dict[str, tuple[dict[str, Any], Distribution]] = {}
         self._paused: set[int] = set()
+        self._excluded: set[int] = set()  # trials a person excluded from rules and best_*
+        self._masked: dict[int, tuple[FrozenTrial, FrozenTrial]] = {}  # number -> (record, as rules see it)
         self._unknown_kinds: set[int] = set()
         self.total_resource = 0
         self.checkpoint_bytes = 0  # committed checkpoints of this study that still exist
@@ -192,6 +196,7 @@ class StudyView:
                     records.append(_Record(len(records), TrialState.WAITING, None, {}))
                 start = ev.time if state is TrialState.RUNNING else None
                 rec = _Record(n, state, start, dict(ev.value.get("fixed_params") or {}))
+                rec.changed = ev.id
                 if n == len(records):
                     records.append(rec)
                 else:
@@ -203,6 +208,7 @@ class StudyView:
                 continue
             rec = records[n]
             rec.frozen = None
+            rec.changed = ev.id
             if kind is EventKind.PARAM:
                 rec.params[ev.key or ""] = ev.value[0]
                 rec.distributions[ev.key or ""] = self._distribution(ev.key or "", ev.value[1])
@@ -229,6 +235,8 @@ class StudyView:
                 rec.user_attrs[ev.key or ""] = ev.value
             elif kind is EventKind.SYSTEM_ATTR:
                 rec.system_attrs[ev.key or ""] = ev.value
+                if ev.key == EXCLUDED_ATTR:
+                    (self._excluded.add if ev.value is not None else self._excluded.discard)(n)
             elif kind is EventKind.TRIAL_PAUSED:
                 if rec.state.is_finished:  # pragma: no cover - a race the unique keys settle
                     continue
@@ -303,6 +311,35 @@ class StudyView:
             if self._all is None:
                 self._all = [r.freeze() for r in self._records]
             return self._all
+
+    def rule_trials(self) -> list[FrozenTrial]:
+        """The trials as samplers and pruners see them: an excluded trial (``EXCLUDED_ATTR``,
+        ``Study.exclude_trial``) appears as FAIL, so no rule learns from it or ranks it; the
+        numbering stays dense."""
+        with self._lock, _gc_paused():
+            trials = self.trials()
+            if not self._excluded:
+                return trials
+            out = list(trials)
+            for n in self._excluded:
+                t = trials[n]
+                cached = self._masked.get(n)
+                if cached is None or cached[0] is not t:
+                    cached = (t, dataclasses.replace(t, state=TrialState.FAIL, value=None))
+                    self._masked[n] = cached
+                out[n] = cached[1]
+            return out
+
+    @property
+    def cursor(self) -> int:
+        """The id of the last event applied (0 before any)."""
+        return self._cursor
+
+    def changed_since(self, cursor: int) -> list[FrozenTrial]:
+        """The trials that an event after ``cursor`` created or changed, by number: what a
+        reader that has seen the log up to ``cursor`` must update."""
+        with self._lock, _gc_paused():
+            return [r.freeze() for r in self._records if r.changed > cursor]
 
     def trial(self, number: int) -> FrozenTrial:
         with self._lock:

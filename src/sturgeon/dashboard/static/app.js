@@ -1,0 +1,475 @@
+// sturgeon dashboard: every value a user chose goes into the page as text (textContent), and
+// into plots with <, > and & as entities, never as markup.
+"use strict";
+
+const POLL_MS = 1500;
+const PAGE_ROWS = 50;
+const MAX_CURVES = 200;
+const STATE_COLORS = {
+  COMPLETE: "#1b7f3b", PRUNED: "#d48a00", FAIL: "#c62828", RUNNING: "#1f6feb", PAUSED: "#7b3fb8", WAITING: "#90a4ae",
+};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") node.className = v;
+    else if (k === "on") for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+// text for plotly labels: plotly reads a little HTML in strings, so escape it
+function pt(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+function fmt(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+(e|$)/, "$1");
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+function when(ts) { return ts ? new Date(ts * 1000).toLocaleString() : ""; }
+function toast(msg) {
+  const t = document.getElementById("toast");
+  t.textContent = msg;
+  t.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => t.classList.remove("show"), 4000);
+}
+async function getJSON(url) {
+  const r = await fetch(url, { cache: "no-store" });
+  if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || r.statusText);
+  return r.json();
+}
+function token() { return sessionStorage.getItem("sturgeon-token") || ""; }
+async function write(study, action, body) {
+  const r = await fetch(`/api/studies/${encodeURIComponent(study)}/${action}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Sturgeon-Token": token() },
+    body: JSON.stringify(body),
+  });
+  const out = await r.json().catch(() => ({}));
+  if (!r.ok) { toast(`refused: ${out.error || r.statusText}`); throw new Error(out.error); }
+  toast(`${action}: done`);
+  return out;
+}
+function setupToken() {
+  const url = new URL(location.href);
+  const t = url.searchParams.get("token");
+  if (t) {
+    sessionStorage.setItem("sturgeon-token", t);
+    url.searchParams.delete("token");
+    history.replaceState(null, "", url.pathname + url.search);
+  }
+  const input = document.getElementById("token");
+  input.value = token();
+  input.addEventListener("change", () => sessionStorage.setItem("sturgeon-token", input.value));
+}
+function crumbs(...parts) {
+  const c = document.getElementById("crumbs");
+  c.replaceChildren();
+  for (const [text, href] of parts) {
+    c.append(" / ");
+    c.append(href ? el("a", { href }, text) : el("span", {}, text));
+  }
+}
+function ready() {
+  window.sturgeonRenders = (window.sturgeonRenders || 0) + 1;
+  document.body.dataset.ready = "1";
+  document.body.dataset.renders = String(window.sturgeonRenders);
+}
+function studyURL(name) { return `/study/${encodeURIComponent(name)}`; }
+
+// -- studies ---------------------------------------------------------------------------------
+async function studiesPage() {
+  crumbs(["studies", null]);
+  const main = document.getElementById("main");
+  async function render() {
+    const data = await getJSON("/api/studies");
+    document.getElementById("mode").textContent = data.read_only ? "read-only" : "";
+    const rows = data.studies.map((s) => el("tr", { dataset: { study: s.name } },
+      el("td", {}, el("a", { href: studyURL(s.name) }, s.name)),
+      el("td", {}, s.direction),
+      el("td", { class: "num" }, s.n_trials),
+      el("td", {}, Object.entries(s.states).filter(([, n]) => n).map(([k, n]) => `${k.toLowerCase()} ${n}`).join(", ")),
+      el("td", { class: "num" }, fmt(s.best_value)),
+      el("td", { class: "num" }, s.workers),
+      el("td", {}, when(s.last_activity)),
+    ));
+    main.replaceChildren(el("h1", {}, "Studies"), el("table", { id: "studies" },
+      el("thead", {}, el("tr", {}, ...["study", "direction", "trials", "by state", "best value", "workers", "last activity"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows)));
+    if (!data.studies.length) main.append(el("p", { class: "muted" }, "No studies in this storage yet."));
+    ready();
+  }
+  await render();
+  setInterval(() => render().catch(() => {}), POLL_MS * 2);
+}
+
+// -- one study -------------------------------------------------------------------------------
+class StudyData {
+  constructor(name) { this.name = name; this.cursor = 0; this.rows = new Map(); this.columns = []; this.curves = new Map(); }
+  async update() {
+    const d = await getJSON(`/api/studies/${encodeURIComponent(this.name)}/trials?since=${this.cursor}`);
+    const f = Object.fromEntries(d.fields.map((k, i) => [k, i]));
+    const changed = [];
+    for (const r of d.rows) {
+      const cols = d.columns;
+      const params = {};
+      r[f.params].forEach((v, i) => { if (v !== "\u0000missing") params[cols[i]] = v; });
+      const t = { number: r[f.number], state: r[f.state], value: r[f.value], start: r[f.start], end: r[f.end], params,
+        n_reports: r[f.n_reports], last_step: r[f.last_step], pause_reason: r[f.pause_reason], excluded: r[f.excluded],
+        n_changes: r[f.n_changes], worker: r[f.worker] };
+      this.rows.set(t.number, t);
+      this.curves.delete(t.number);
+      changed.push(t.number);
+    }
+    this.columns = d.columns;
+    this.direction = d.direction;
+    this.summary = d.summary;
+    this.readOnly = d.read_only;
+    const moved = d.cursor !== this.cursor;
+    this.cursor = d.cursor;
+    return { moved, changed };
+  }
+  trials() { return [...this.rows.values()].sort((a, b) => a.number - b.number); }
+  async loadCurves(numbers) {
+    const need = numbers.filter((n) => !this.curves.has(n) && this.rows.get(n) && this.rows.get(n).n_reports);
+    for (let i = 0; i < need.length; i += 500) {
+      const part = need.slice(i, i + 500);
+      const d = await getJSON(`/api/studies/${encodeURIComponent(this.name)}/curves?trials=${part.join(",")}`);
+      for (const [n, c] of Object.entries(d.curves)) this.curves.set(Number(n), c);
+    }
+  }
+}
+
+function better(direction) { return direction === "maximize" ? (a, b) => a > b : (a, b) => a < b; }
+function plot(id, traces, layout) {
+  const base = { margin: { l: 50, r: 10, t: 30, b: 40 }, showlegend: false, hovermode: "closest" };
+  Plotly.react(id, traces, Object.assign(base, layout), { displaylogo: false, responsive: true });
+}
+
+function drawHistory(data, trials) {
+  const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  const b = better(data.direction);
+  let best = null;
+  const bx = [], by = [];
+  for (const t of done) { if (best === null || b(t.value, best)) best = t.value; bx.push(t.number); by.push(best); }
+  plot("plot-history", [
+    { type: "scatter", mode: "markers", name: "value", x: done.map((t) => t.number), y: done.map((t) => t.value),
+      marker: { size: 5, color: "#90a4ae" }, text: done.map((t) => `#${t.number}`) },
+    { type: "scatter", mode: "lines", name: "best so far", x: bx, y: by, line: { color: "#1f6feb", shape: "hv" } },
+  ], { title: { text: "Best value so far" }, xaxis: { title: { text: "trial" } }, yaxis: { title: { text: "value" } } });
+}
+
+function curveTrials(data, trials) {
+  const withCurves = trials.filter((t) => t.n_reports > 0);
+  if (withCurves.length <= MAX_CURVES) return withCurves.map((t) => t.number);
+  const b = better(data.direction);
+  const done = withCurves.filter((t) => t.value !== null).sort((x, y) => (b(x.value, y.value) ? -1 : 1));
+  const pick = new Set(done.slice(0, MAX_CURVES / 4).map((t) => t.number));
+  for (const t of withCurves.slice(-MAX_CURVES)) { if (pick.size >= MAX_CURVES) break; pick.add(t.number); }
+  for (const t of withCurves) if (t.state === "RUNNING" || t.state === "PAUSED") pick.add(t.number);
+  return [...pick].sort((x, y) => x - y);
+}
+
+async function drawCurves(data, trials) {
+  const numbers = curveTrials(data, trials);
+  await data.loadCurves(numbers);
+  const traces = [];
+  const ends = { PRUNED: { x: [], y: [], text: [] }, PAUSED: { x: [], y: [], text: [] } };
+  const marks = { x: [], y: [], text: [] };
+  for (const n of numbers) {
+    const c = data.curves.get(n);
+    if (!c || !c.iv.length) continue;
+    traces.push({ type: "scatter", mode: "lines", name: `#${n}`, x: c.iv.map((p) => p[0]), y: c.iv.map((p) => p[1]),
+      line: { width: 1, color: STATE_COLORS[c.state] || "#607d8b" }, opacity: c.state === "COMPLETE" ? 0.8 : 0.55,
+      hovertemplate: `#${n} %{x}: %{y}<extra></extra>`, meta: { trial: n } });
+    if (c.superseded.length) traces.push({ type: "scatter", mode: "lines", x: c.superseded.map((p) => p[0]),
+      y: c.superseded.map((p) => p[1]), line: { width: 1, dash: "dot", color: "#9e9e9e" }, hoverinfo: "skip" });
+    const last = c.iv[c.iv.length - 1];
+    if (ends[c.state]) { ends[c.state].x.push(last[0]); ends[c.state].y.push(last[1]); ends[c.state].text.push(`#${n} ${c.state.toLowerCase()}`); }
+    for (const ch of c.changes) {
+      const at = c.iv.find((p) => p[0] === ch.step - 1) || last;
+      marks.x.push(at[0]); marks.y.push(at[1]);
+      marks.text.push(pt(`#${n} ${ch.action} from step ${ch.step}: ${JSON.stringify(ch.params)}${ch.reason ? " (" + ch.reason + ")" : ""}`));
+    }
+  }
+  traces.push({ type: "scatter", mode: "markers", name: "pruned", x: ends.PRUNED.x, y: ends.PRUNED.y, text: ends.PRUNED.text,
+    marker: { symbol: "x", size: 8, color: STATE_COLORS.PRUNED }, hoverinfo: "text" });
+  traces.push({ type: "scatter", mode: "markers", name: "paused", x: ends.PAUSED.x, y: ends.PAUSED.y, text: ends.PAUSED.text,
+    marker: { symbol: "diamond-open", size: 9, color: STATE_COLORS.PAUSED }, hoverinfo: "text" });
+  traces.push({ type: "scatter", mode: "markers", name: "live changes", x: marks.x, y: marks.y, text: marks.text,
+    marker: { symbol: "triangle-up", size: 10, color: "#e91e63" }, hoverinfo: "text" });
+  plot("plot-curves", traces, { title: { text: `Learning curves (${numbers.length} trials)` }, xaxis: { title: { text: "step" } } });
+}
+
+function numericColumn(trials, name) {
+  return trials.every((t) => typeof t.params[name] === "number" || t.params[name] === undefined);
+}
+function dimension(trials, name) {
+  if (numericColumn(trials, name)) {
+    const v = trials.map((t) => t.params[name]);
+    const pos = v.filter((x) => typeof x === "number");
+    const logish = pos.length > 2 && pos.every((x) => x > 0) && Math.max(...pos) / Math.min(...pos) > 100;
+    return { label: pt(logish ? `log10 ${name}` : name), values: v.map((x) => (typeof x === "number" ? (logish ? Math.log10(x) : x) : null)) };
+  }
+  const cats = [...new Set(trials.map((t) => fmt(t.params[name])))].sort();
+  return { label: pt(name), values: trials.map((t) => cats.indexOf(fmt(t.params[name]))), tickvals: cats.map((_, i) => i), ticktext: cats.map(pt) };
+}
+
+function drawParallel(data, trials) {
+  const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  const dims = data.columns.map((c) => dimension(done, c));
+  dims.push({ label: "value", values: done.map((t) => t.value) });
+  plot("plot-parallel", [{ type: "parcoords", dimensions: dims, line: { color: done.map((t) => t.value), colorscale: "Viridis",
+    reversescale: data.direction === "minimize", showscale: true } }], { title: { text: "Parallel coordinates" }, margin: { l: 60, r: 60, t: 60, b: 30 } });
+}
+
+function drawSlices(data, trials) {
+  const box = document.getElementById("slices");
+  const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  box.replaceChildren();
+  data.columns.forEach((c, i) => {
+    const id = `plot-slice-${i}`;
+    box.append(el("div", { class: "card" }, el("div", { id, class: "plot small", dataset: { param: c } })));
+    const rows = done.filter((t) => c in t.params);
+    const numeric = numericColumn(rows, c);
+    const x = rows.map((t) => (numeric ? t.params[c] : pt(fmt(t.params[c]))));
+    const pos = x.filter((v) => typeof v === "number");
+    const log = numeric && pos.length > 2 && pos.every((v) => v > 0) && Math.max(...pos) / Math.min(...pos) > 100;
+    plot(id, [{ type: "scatter", mode: "markers", x, y: rows.map((t) => t.value), marker: { size: 5, color: rows.map((t) => t.number), colorscale: "Blues" },
+      text: rows.map((t) => `#${t.number}`) }], { title: { text: pt(c) }, xaxis: { type: log ? "log" : numeric ? "linear" : "category" }, margin: { l: 45, r: 10, t: 30, b: 35 } });
+  });
+}
+
+function drawContour(data, trials) {
+  const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  const nums = data.columns.filter((c) => numericColumn(done, c) && done.some((t) => c in t.params));
+  const target = document.getElementById("plot-contour");
+  if (nums.length < 2 || done.length < 4) { Plotly.purge(target); target.replaceChildren(el("p", { class: "muted" }, "Contour: needs two numeric parameters and four completed trials.")); return; }
+  const [a, b] = nums;
+  const rows = done.filter((t) => a in t.params && b in t.params);
+  const scale = (name) => {
+    const v = rows.map((t) => t.params[name]);
+    const log = v.every((x) => x > 0) && Math.max(...v) / Math.min(...v) > 100;
+    return { log, v: v.map((x) => (log ? Math.log10(x) : x)) };
+  };
+  const sa = scale(a), sb = scale(b);
+  const G = 16, grid = Array.from({ length: G }, () => Array(G).fill(null)), cnt = Array.from({ length: G }, () => Array(G).fill(0));
+  const range = (v) => [Math.min(...v), Math.max(...v) + 1e-12];
+  const [a0, a1] = range(sa.v), [b0, b1] = range(sb.v);
+  rows.forEach((t, i) => {
+    const ix = Math.min(G - 1, Math.floor(((sa.v[i] - a0) / (a1 - a0)) * G)), iy = Math.min(G - 1, Math.floor(((sb.v[i] - b0) / (b1 - b0)) * G));
+    grid[iy][ix] = (grid[iy][ix] || 0) + t.value; cnt[iy][ix] += 1;
+  });
+  const z = grid.map((r, iy) => r.map((v, ix) => (cnt[iy][ix] ? v / cnt[iy][ix] : null)));
+  const axis = (lo, hi) => Array.from({ length: G }, (_, i) => lo + ((i + 0.5) * (hi - lo)) / G);
+  plot("plot-contour", [
+    { type: "contour", x: axis(a0, a1), y: axis(b0, b1), z, connectgaps: true, colorscale: "Viridis", reversescale: data.direction === "minimize" },
+    { type: "scatter", mode: "markers", x: sa.v, y: sb.v, marker: { size: 4, color: "#fff", line: { width: 1, color: "#333" } }, text: rows.map((t) => `#${t.number}`) },
+  ], { title: { text: pt(`Contour: ${a} × ${b}`) }, xaxis: { title: { text: pt(sa.log ? `log10 ${a}` : a) } }, yaxis: { title: { text: pt(sb.log ? `log10 ${b}` : b) } } });
+}
+
+function drawTimeline(data, trials) {
+  const shown = trials.filter((t) => t.start).slice(-2000);
+  const now = Date.now() / 1000;
+  const byState = {};
+  for (const t of shown) {
+    const s = (byState[t.state] = byState[t.state] || { x: [], base: [], y: [], text: [] });
+    s.base.push(new Date(t.start * 1000)); s.x.push(((t.end || now) - t.start) * 1000);
+    s.y.push(pt(t.worker ? `${t.worker}` : `trial ${t.number}`)); s.text.push(`#${t.number} ${t.state.toLowerCase()}`);
+  }
+  plot("plot-timeline", Object.entries(byState).map(([state, s]) => ({ type: "bar", orientation: "h", name: state, base: s.base, x: s.x, y: s.y,
+    text: s.text, hoverinfo: "text", marker: { color: STATE_COLORS[state] } })), { title: { text: "Timeline" }, barmode: "overlay",
+    xaxis: { type: "date" }, yaxis: { type: "category", autorange: "reversed" }, showlegend: true, margin: { l: 90, r: 10, t: 30, b: 40 } });
+}
+
+function tableView(data, host) {
+  const state = { sort: "number", dir: 1, page: 0, filterState: "", filterText: "" };
+  const head = el("thead");
+  const body = el("tbody");
+  const info = el("span", { class: "muted" });
+  const stateSel = el("select", { id: "filter-state", on: { change: () => { state.filterState = stateSel.value; state.page = 0; draw(); } } },
+    el("option", { value: "" }, "every state"), ...Object.keys(STATE_COLORS).map((s) => el("option", { value: s }, s.toLowerCase())));
+  const text = el("input", { id: "filter-text", type: "text", placeholder: "filter: text, or name=value",
+    on: { input: () => { state.filterText = text.value.trim(); state.page = 0; draw(); } } });
+  const prev = el("button", { on: { click: () => { state.page = Math.max(0, state.page - 1); draw(); } } }, "‹ prev");
+  const next = el("button", { on: { click: () => { state.page += 1; draw(); } } }, "next ›");
+  host.append(el("div", { class: "controls" }, stateSel, text), el("table", { id: "trials" }, head, body), el("div", { class: "pager" }, prev, info, next));
+  function cell(t, key) {
+    if (key === "number") return t.number;
+    if (key === "state") return t.state;
+    if (key === "value") return t.value;
+    if (key === "excluded") return t.excluded ? "excluded" : "";
+    return t.params[key.slice(6)];
+  }
+  function matches(t) {
+    if (state.filterState && t.state !== state.filterState) return false;
+    const f = state.filterText;
+    if (!f) return true;
+    const eq = f.indexOf("=");
+    if (eq > 0) { const k = f.slice(0, eq).trim(), v = f.slice(eq + 1).trim(); return k in t.params && fmt(t.params[k]) === v; }
+    return [t.number, t.state, fmt(t.value), ...Object.values(t.params).map(fmt)].some((x) => String(x).includes(f));
+  }
+  function draw() {
+    const keys = ["number", "state", "value", ...data.columns.map((c) => `param:${c}`), "excluded"];
+    head.replaceChildren(el("tr", {}, ...keys.map((k) => el("th", { dataset: { key: k }, on: { click: () => {
+      state.dir = state.sort === k ? -state.dir : 1; state.sort = k; draw(); } } }, k.startsWith("param:") ? k.slice(6) : k))));
+    const rows = data.trials().filter(matches);
+    const key = state.sort;
+    rows.sort((a, b) => {
+      const x = cell(a, key), y = cell(b, key);
+      if (x === y) return a.number - b.number;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : 1) * state.dir;
+    });
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
+    state.page = Math.min(state.page, pages - 1);
+    const shown = rows.slice(state.page * PAGE_ROWS, (state.page + 1) * PAGE_ROWS);
+    body.replaceChildren(...shown.map((t) => el("tr", { class: t.excluded ? "excluded" : "", dataset: { trial: t.number } },
+      el("td", { class: "num" }, el("a", { href: `${studyURL(data.name)}/trial/${t.number}` }, `#${t.number}`)),
+      el("td", { class: `state-${t.state}` }, t.state.toLowerCase() + (t.pause_reason ? ` (${t.pause_reason})` : "")),
+      el("td", { class: "num" }, fmt(t.value)),
+      ...data.columns.map((c) => el("td", {}, c in t.params ? fmt(t.params[c]) : "–")),
+      el("td", {}, t.excluded ? `excluded${t.excluded.reason ? ": " + t.excluded.reason : ""}` : ""))));
+    info.textContent = `${rows.length} trials · page ${state.page + 1} of ${pages}`;
+  }
+  return draw;
+}
+
+async function drawAnalysis(data) {
+  const box = document.getElementById("analysis");
+  const a = await getJSON(`/api/studies/${encodeURIComponent(data.name)}/analysis`);
+  box.replaceChildren(...a.warnings.map((w) => el("div", { class: "warn" }, w)));
+  const names = Object.keys(a.ranges);
+  if (names.length) box.append(el("table", { id: "ranges" }, el("thead", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "narrowed range (best 20 %)"))),
+    el("tbody", {}, ...names.map((n) => el("tr", {}, el("td", {}, n), el("td", {}, a.ranges[n]))))));
+}
+
+async function studyPage() {
+  const name = decodeURIComponent(location.pathname.split("/")[2]);
+  crumbs(["studies", "/"], [name, null]);
+  const data = new StudyData(name);
+  const main = document.getElementById("main");
+  const stats = el("div", { class: "stats", id: "stats" });
+  const tableHost = el("div", { id: "table" });
+  const enqueueBox = el("input", { id: "enqueue-params", type: "text", placeholder: '{"lr": 0.01, "layers": 2}' });
+  main.replaceChildren(
+    el("h1", { id: "study-name" }, name), stats,
+    el("div", { class: "grid" },
+      el("div", { class: "card" }, el("div", { id: "plot-history", class: "plot" })),
+      el("div", { class: "card" }, el("div", { id: "plot-curves", class: "plot" })),
+      el("div", { class: "card" }, el("div", { id: "plot-parallel", class: "plot" })),
+      el("div", { class: "card" }, el("div", { id: "plot-contour", class: "plot" })),
+      el("div", { class: "card" }, el("div", { id: "plot-timeline", class: "plot" })),
+      el("div", { class: "card", id: "analysis-card" }, el("h2", {}, "Ranges"), el("div", { id: "analysis" }))),
+    el("h2", {}, "Slices"), el("div", { class: "grid", id: "slices" }),
+    el("h2", {}, "Trials"), tableHost,
+    el("h2", {}, "Enqueue a configuration"),
+    el("div", { class: "controls" }, enqueueBox, el("button", { id: "enqueue", on: { click: async () => {
+      let params;
+      try { params = JSON.parse(enqueueBox.value); } catch (e) { toast("enqueue: the parameters must be a JSON object"); return; }
+      await write(name, "enqueue", { params }).catch(() => {});
+    } } }, "enqueue")));
+  const drawTable = tableView(data, tableHost);
+  let busy = false;
+  async function refresh(first) {
+    if (busy) return;
+    busy = true;
+    try {
+      const { moved } = await data.update();
+      if (!moved && !first) return;
+      const s = data.summary;
+      document.getElementById("mode").textContent = data.readOnly ? "read-only" : "";
+      stats.replaceChildren(el("span", {}, "direction ", el("b", {}, s.direction)), el("span", {}, "trials ", el("b", { id: "n-trials" }, s.n_trials)),
+        ...Object.entries(s.states).filter(([, n]) => n).map(([k, n]) => el("span", { class: `state-${k}` }, `${k.toLowerCase()} `, el("b", {}, n))),
+        el("span", {}, "best ", el("b", { id: "best-value" }, fmt(s.best_value))));
+      const trials = data.trials();
+      drawHistory(data, trials);
+      drawParallel(data, trials);
+      drawSlices(data, trials);
+      drawContour(data, trials);
+      drawTimeline(data, trials);
+      drawTable();
+      await drawCurves(data, trials);
+      await drawAnalysis(data);
+      ready();
+    } finally { busy = false; }
+  }
+  await refresh(true);
+  setInterval(() => refresh(false).catch((e) => toast(String(e))), POLL_MS);
+}
+
+// -- one trial -------------------------------------------------------------------------------
+function kvTable(id, obj) {
+  const keys = Object.keys(obj || {});
+  if (!keys.length) return el("p", { class: "muted", id }, "none");
+  return el("table", { id }, el("tbody", {}, ...keys.map((k) => el("tr", {}, el("th", {}, k), el("td", {}, fmt(obj[k]))))));
+}
+
+async function trialPage() {
+  const parts = location.pathname.split("/");
+  const name = decodeURIComponent(parts[2]);
+  const number = Number(parts[4]);
+  crumbs(["studies", "/"], [name, studyURL(name)], [`trial ${number}`, null]);
+  const main = document.getElementById("main");
+  let cursor = -1;
+  async function render() {
+    const t = await getJSON(`/api/studies/${encodeURIComponent(name)}/trials/${number}`);
+    if (t.cursor === cursor) return;
+    cursor = t.cursor;
+    document.getElementById("mode").textContent = t.read_only ? "read-only" : "";
+    const assign = el("input", { id: "assign", type: "text", placeholder: "lr=3e-4 momentum=0.9" });
+    const reason = el("input", { id: "reason", type: "text", placeholder: "reason" });
+    const step = el("input", { id: "to-step", type: "number", placeholder: "step", style: "width:7em" });
+    const note = el("input", { id: "note-text", type: "text", placeholder: "a note on this trial" });
+    const pairs = () => Object.fromEntries(assign.value.split(/\s+/).filter(Boolean).map((p) => [p.split("=")[0], p.split("=").slice(1).join("=")]));
+    const act = (action, extra) => write(name, action, Object.assign({ trial: number, reason: reason.value || null }, extra)).then(render).catch(() => {});
+    main.replaceChildren(
+      el("h1", {}, `Trial ${number} `, el("span", { class: `state-${t.state}`, id: "trial-state" }, t.state.toLowerCase())),
+      t.excluded ? el("div", { class: "warn", id: "excluded" }, `excluded from samplers and best_*${t.excluded.reason ? ": " + t.excluded.reason : ""}`) : "",
+      el("div", { class: "stats" }, el("span", {}, "value ", el("b", { id: "trial-value" }, fmt(t.value))), el("span", {}, "started ", when(t.start)),
+        el("span", {}, "finished ", when(t.end)), el("span", {}, "steps trained ", el("b", {}, t.resource))),
+      el("div", { class: "card" }, el("div", { id: "plot-trial-curve", class: "plot" })),
+      el("h2", {}, "Controls"),
+      el("div", { class: "controls" }, assign, reason,
+        el("button", { id: "do-set", on: { click: () => act("set", { params: pairs() }) } }, "set values"),
+        el("button", { id: "do-pause", on: { click: () => act("pause") } }, "pause"),
+        el("button", { id: "do-resume", on: { click: () => act("resume") } }, "resume"),
+        el("button", { id: "do-stop", on: { click: () => act("stop") } }, "stop"),
+        step, el("button", { id: "do-rewind", on: { click: () => act("rewind", { to_step: Number(step.value), params: pairs() }) } }, "rewind to step"),
+        el("button", { id: "do-exclude", on: { click: () => act(t.excluded ? "include" : "exclude") } }, t.excluded ? "include again" : "exclude")),
+      el("div", { class: "controls" }, note, el("button", { id: "do-note", on: { click: () => act("note", { text: note.value }) } }, "add note")),
+      el("h2", {}, "Parameters"), kvTable("params", t.params),
+      el("h2", {}, "Schedule (values by step, along the lineage)"),
+      t.schedule.length ? el("table", { id: "schedule" }, el("tbody", {}, ...t.schedule.map(([s, v]) => el("tr", {}, el("th", {}, `from step ${s}`), el("td", {}, fmt(v)))))) : el("p", { class: "muted" }, "none"),
+      el("h2", {}, "Live changes"),
+      t.changes.length ? el("table", { id: "changes" }, el("thead", {}, el("tr", {}, ...["from step", "action", "values", "before", "reason", "source", ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, ...t.changes.map((c) => el("tr", {}, el("td", {}, c.step), el("td", {}, c.action), el("td", {}, fmt(c.params)), el("td", {}, fmt(c.old)),
+          el("td", {}, c.reason || ""), el("td", {}, c.source ? `trial ${c.source[0]} step ${c.source[1]}` : ""), el("td", {}, c.superseded ? "superseded" : ""))))) : el("p", { class: "muted" }, "none"),
+      el("h2", {}, "Pending requests"), t.pending.length ? el("pre", { id: "pending" }, JSON.stringify(t.pending, null, 1)) : el("p", { class: "muted" }, "none"),
+      el("h2", {}, "Checkpoints"), el("p", { id: "checkpoints" }, t.checkpoints.length ? `at steps ${t.checkpoints.join(", ")}` : "none"),
+      el("h2", {}, "User attributes"), kvTable("user-attrs", t.user_attrs),
+      el("h2", {}, "System attributes"), kvTable("system-attrs", t.system_attrs),
+      el("h2", {}, "Distributions"), kvTable("distributions", t.distributions));
+    const traces = [{ type: "scatter", mode: "lines+markers", x: t.iv.map((p) => p[0]), y: t.iv.map((p) => p[1]), name: "reports" }];
+    if (t.superseded.length) traces.push({ type: "scatter", mode: "markers", x: t.superseded.map((p) => p[0]), y: t.superseded.map((p) => p[1]), name: "superseded", marker: { color: "#9e9e9e" } });
+    plot("plot-trial-curve", traces, { title: { text: "Reports" }, xaxis: { title: { text: "step" } },
+      shapes: t.changes.map((c) => ({ type: "line", x0: c.step - 0.5, x1: c.step - 0.5, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", color: "#e91e63" } })) });
+    ready();
+  }
+  await render();
+  setInterval(() => render().catch(() => {}), POLL_MS);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupToken();
+  const page = document.body.dataset.page;
+  const run = page === "studies" ? studiesPage : page === "study" ? studyPage : trialPage;
+  run().catch((e) => { document.getElementById("main").replaceChildren(el("p", { class: "warn" }, String(e.message || e))); });
+});
