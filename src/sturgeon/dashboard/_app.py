@@ -21,7 +21,7 @@ from sturgeon.storage._view import StudyView
 try:
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+    from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Route
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(
@@ -172,9 +172,9 @@ def _summary(name: str, direction: str, view: StudyView) -> dict[str, Any]:
     for t in trials:
         states[t.state.value] += 1
         v = t.value
-        if t.state is TrialState.COMPLETE and v is not None and not math.isnan(v) and _excluded(t) is None:
-            if best is None or sign * v < sign * best:
-                best = v
+        done = t.state is TrialState.COMPLETE and v is not None and not math.isnan(v) and _excluded(t) is None
+        if done and (best is None or sign * v < sign * best):  # type: ignore[operator]
+            best = v
         for d in (t.datetime_complete, t.datetime_start):
             if d is not None and (last is None or d.timestamp() > last):
                 last = d.timestamp()
@@ -200,10 +200,7 @@ def create_app(
     """The dashboard app over ``storage``. ``token``: what writes must send in the
     ``X-Sturgeon-Token`` header (default: a new random one, ``app.state.token``);
     ``read_only``: refuse every write (the storage is then opened read-only too)."""
-    if isinstance(storage, str):
-        backend = get_storage(storage, create=False, read_only=read_only)
-    else:
-        backend = storage
+    backend = get_storage(storage, create=False, read_only=read_only) if isinstance(storage, str) else storage
     studies = _Studies(backend)
     secret = token if token is not None else secrets.token_urlsafe(24)
 
