@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sturgeon._checks import short_repr
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 from sturgeon.storage._memory import InMemoryStorage
@@ -31,7 +32,7 @@ def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
         if "://" not in storage:
             raise InvalidValueError(
                 f"storage must be a database URL such as 'sqlite:///sturgeon.db', None or a storage "
-                f"object, got {storage!r}"
+                f"object, got {short_repr(storage)}"
             )
         return SQLStorage(storage)
-    raise InvalidValueError(f"storage must be a URL string, None or a storage object, got {storage!r}")
+    raise InvalidValueError(f"storage must be a URL string, None or a storage object, got {short_repr(storage)}")
