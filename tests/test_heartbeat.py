@@ -285,3 +285,55 @@ def test_the_heartbeat_thread_survives_storage_errors_and_is_started_again(caplo
     assert "the heartbeat thread had stopped; starting it again" in messages
     assert storage.beats[1] >= 3  # the second trial was beaten for by the new thread
     assert [t.state for t in study.trials] == [COMPLETE, COMPLETE]
+
+
+def test_a_worker_whose_trial_was_recovered_elsewhere_logs_it_and_goes_on(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    study = sg.create_study(name="late", storage=sqlite_url, sampler="random")
+    other = sg.load_study(name="late", storage=sqlite_url, sampler="random")  # another worker
+
+    def objective(trial: sg.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 0:  # its beats came too late (a frozen machine, say): another worker recovers it
+            other.storage.record_heartbeat(other._study_id, 0, -1.0)
+            assert other.fail_stale_trials() == [0]
+        return x
+
+    with caplog.at_level(logging.WARNING, logger="sturgeon"):
+        study.optimize(objective, n_trials=2, heartbeat_interval=60.0)  # the thread never renews meanwhile
+    assert any("trial 0 was recovered by another worker (now FAIL)" in r.getMessage() for r in caplog.records)
+    t0, t1 = study.trials
+    assert t0.state is FAIL and "heartbeat" in t0.fail_reason  # the recovery stands
+    assert t1.state is COMPLETE and t1.params == t0.params and t1.system_attrs["retry_of"] == 0  # its retry ran
+    assert _heartbeats(sqlite_url) == {}
+
+
+def test_storage_heartbeat_contract(storage: Any) -> None:
+    """Claims carry their first heartbeat; a recovery lands only while the heartbeat is expired."""
+    backend = sg.storage.get_storage(storage)
+    sid = backend.create_study("beats", "minimize")
+    created = sg.storage.Event(sg.storage.EventKind.TRIAL_CREATED, value={"state": "RUNNING"})
+    n = backend.create_trial(sid, [created], heartbeat_ttl=-1.0)  # born expired: stale at once
+    assert backend.stale_trials(sid) == [n]
+    assert backend.create_trial(sid, [created]) == n + 1  # no heartbeat asked for: none
+    assert backend.record_heartbeat(sid, n + 1, 60.0, renew_only=True) is False
+    assert backend.stale_trials(sid) == [n]
+
+    finish = sg.storage.Event(
+        sg.storage.EventKind.TRIAL_FINISHED, n, value={"state": "FAIL", "value": None}, unique_key=f"finish:{n}"
+    )
+    assert backend.record_heartbeat(sid, n, 60.0, renew_only=True) is True  # a late beat: alive again
+    assert backend.recover(sid, n, [finish]) is False and backend.stale_trials(sid) == []
+    backend.record_heartbeat(sid, n, -1.0)
+    assert backend.recover(sid, n, [finish]) is True
+    assert backend.recover(sid, n, [finish]) is False  # once: the heartbeat is gone
+    assert backend.record_heartbeat(sid, n, 60.0, renew_only=True) is False and backend.stale_trials(sid) == []
+    assert [e.kind for e in backend.read(sid)].count(sg.storage.EventKind.TRIAL_FINISHED) == 1
+
+    waiting = sg.storage.Event(sg.storage.EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": {}})
+    m = backend.create_trial(sid, [waiting])
+    claim = sg.storage.Event(sg.storage.EventKind.TRIAL_STARTED, m, unique_key=f"start:{m}")
+    assert backend.append(sid, [claim], heartbeat=(m, -1.0)) is True
+    assert backend.append(sid, [claim], heartbeat=(m + 1, -1.0)) is False  # lost claim: no heartbeat either
+    assert backend.stale_trials(sid) == [m]

@@ -261,8 +261,8 @@ class _Loop:
             if frozen.state is TrialState.RUNNING:
                 raise
             _log.warning(
-                "trial %d was %s by another worker before it finished here (its heartbeat had expired); "
-                "its result here is dropped",
+                "trial %d was recovered by another worker (now %s) before it finished here (its heartbeat had "
+                "expired); its result here is dropped",
                 trial.number,
                 frozen.state.value,
             )

@@ -596,9 +596,11 @@ class Study:
         ``n_jobs`` threads run trials at once (-1: one per CPU). Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
         FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
-        RUNNING trials send a heartbeat every ``heartbeat_interval`` seconds so that a
-        crashed worker's trial can be detected (``fail_stale_trials``), which this method
-        also does when it starts.
+        Each trial this call runs has a heartbeat from its creation or claim on, renewed every
+        ``heartbeat_interval`` seconds (> 0, finite) by a thread of its own, so that a crashed
+        worker's trial is detected (it expires after 3 intervals + 1 s); the same thread recovers
+        other workers' dead trials (``fail_stale_trials``) every interval, as this method does
+        when it starts. ``timeout`` must be finite (None: no limit).
         """
         from sturgeon._optimize import run_optimize
 
