@@ -131,6 +131,17 @@ def test_an_error_inside_ask_fails_the_trial_at_once_and_queues_an_enqueued_one_
     assert [s.state for s in study.trials] == [FAIL, COMPLETE, FAIL]
 
 
+class _SlowSampler(RandomSampler):
+    def before_trial(self, history: Any, ctx: SampleContext) -> None:
+        time.sleep(2.0)  # longer than the expiry below: the worker beats for the trial meanwhile
+
+
+def test_a_slow_sampler_inside_ask_does_not_fail_the_trial_it_prepares(sqlite_url: str) -> None:
+    study = sg.create_study(storage=sqlite_url, sampler=_SlowSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, heartbeat_interval=0.1)  # expiry 1.3 s
+    assert [t.state for t in study.trials] == [COMPLETE, COMPLETE]
+
+
 def test_an_enqueued_value_outside_the_asked_space_stays_queued(storage: Any) -> None:
     study = sg.create_study(storage=storage, sampler="random")
     study.enqueue({"y": 3.5})

@@ -187,7 +187,7 @@ class _Loop:
             if new_ok:
                 self.started += 1
         try:
-            trial = self.study._next_trial(None, allow_new=new_ok, heartbeat_ttl=self.heartbeat.ttl)
+            trial = self.study._next_trial(None, allow_new=new_ok, owner=self.heartbeat)
         except BaseException:
             if new_ok:
                 with self.lock:
@@ -221,7 +221,7 @@ class _Loop:
 
     def _run_one(self, trial: Trial) -> FrozenTrial:
         study = self.study
-        self.heartbeat.add(trial.number)
+        self.heartbeat.add(trial.number)  # added at its claim already; this also restarts a stopped thread
         try:
             try:
                 value = self.func(trial)

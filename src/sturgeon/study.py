@@ -9,7 +9,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sturgeon._checkpoints import Checkpoints
 from sturgeon._checks import check_json, check_name, short_repr
@@ -47,6 +47,17 @@ __all__ = [
 _DIRECTIONS = ("minimize", "maximize")
 _REPLAY_SCHEDULE = "replay_schedule"  # system attribute of a replay: [[first step, values], ...]
 Objective = Callable[[Trial], float]
+
+
+class _Owner(Protocol):
+    """Who beats for a worker's trials (``_optimize._Heartbeat``): ``ttl`` for the first
+    heartbeat, written with the claim; ``add`` / ``remove`` when a trial is taken / given back."""
+
+    ttl: float
+
+    def add(self, number: int) -> None: ...
+
+    def remove(self, number: int) -> None: ...
 
 
 def _check_direction(direction: str) -> str:
@@ -261,29 +272,34 @@ class Study:
         return trial
 
     def _next_trial(
-        self, space: Mapping[str, Distribution] | None, *, allow_new: bool, heartbeat_ttl: float | None = None
+        self, space: Mapping[str, Distribution] | None, *, allow_new: bool, owner: _Owner | None = None
     ) -> Trial | None:
         """Resume a paused trial that may go on, else (when ``allow_new``) claim an enqueued
-        one or start a new one; None when there is nothing to do. With ``heartbeat_ttl`` the
-        trial's first heartbeat is written with its creation or claim (a worker's trial)."""
+        one or start a new one; None when there is nothing to do. With an ``owner`` (a
+        worker's heartbeat) the trial's first heartbeat is written with its creation or claim,
+        and the owner beats for it from that moment on (even while the sampler prepares it)."""
         if space is not None:
             space = validate_space(space)
         self._view.sync()
-        resumed = self._claim_paused(heartbeat_ttl)
+        resumed = self._claim_paused(owner)
         if resumed is not None or not allow_new:
             return resumed
-        number, fixed = self._claim_waiting(space, heartbeat_ttl)
+        number, fixed = self._claim_waiting(space, owner)
         if number is None:
             if self.sampler.is_exhausted(_LazyHistory(self, synced=True)):
                 raise GridExhaustedError(f"study {self.name!r}: the sampler's grid is exhausted")
             number = self._storage.create_trial(
                 self._study_id,
                 [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})],
-                heartbeat_ttl=heartbeat_ttl,
+                heartbeat_ttl=None if owner is None else owner.ttl,
             )
+            if owner is not None:
+                owner.add(number)
         try:
             return self._start(number, fixed, space)
         except BaseException as e:
+            if owner is not None:
+                owner.remove(number)
             self._not_run(number, fixed, e)
             raise
 
@@ -333,7 +349,7 @@ class Study:
         self._append([Event(EventKind.SYSTEM_ATTR, number, "retried_as", retry)])
         return retry
 
-    def _claim_paused(self, heartbeat_ttl: float | None = None) -> Trial | None:
+    def _claim_paused(self, owner: _Owner | None = None) -> Trial | None:
         """Resume a paused trial: first those that must go on (recovered from a dead worker,
         rewound, asked for from outside), then those the pruner says are promotable (a trial a
         person paused waits for a resume request). The claim's unique key makes exactly one
@@ -353,15 +369,21 @@ class Study:
             if t.state is not TrialState.PAUSED or t.latest_checkpoint_step is None:
                 continue
             events = _resume_events(t)
-            beat = None if heartbeat_ttl is None else (n, heartbeat_ttl)
+            beat = None if owner is None else (n, owner.ttl)
             if events and self._storage.append(self._study_id, events, heartbeat=beat):
+                if owner is not None:
+                    owner.add(n)
                 try:
                     self._view.sync()
                     now = self._view.trial(n)
                     if now.state is not TrialState.RUNNING:  # stopped from outside in the meantime
+                        if owner is not None:
+                            owner.remove(n)
                         continue
                     return Trial(self, n, resumed=now)
                 except BaseException:  # give it back: paused again, to be resumed first
+                    if owner is not None:
+                        owner.remove(n)
                     self._view.sync()
                     self._repause(self._view.trial(n))
                     raise
@@ -375,7 +397,7 @@ class Study:
             )
 
     def _claim_waiting(
-        self, space: Mapping[str, Distribution] | None, heartbeat_ttl: float | None
+        self, space: Mapping[str, Distribution] | None, owner: _Owner | None
     ) -> tuple[int | None, dict[str, Any] | None]:
         for n in self._view.waiting_numbers():
             fixed = dict(self._view.trial(n).fixed_params)
@@ -385,10 +407,12 @@ class Study:
                         f"ask: enqueued trial {n} has {name}={fixed[name]!r}, which is not in {short_repr(dist)}; the "
                         "trial stays WAITING (ask with a space that holds the value, or without a space, to run it)"
                     )
-            beat = None if heartbeat_ttl is None else (n, heartbeat_ttl)
+            beat = None if owner is None else (n, owner.ttl)
             if self._storage.append(
                 self._study_id, [Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")], heartbeat=beat
             ):
+                if owner is not None:
+                    owner.add(n)
                 return n, fixed
         return None, None
 
