@@ -201,14 +201,14 @@ def test_a_slow_step_does_not_fail_a_live_trial_while_another_worker_recovers(db
     def objective(trial: sg.Trial) -> float:
         x = trial.suggest_float("x", 0, 1)
         expiries.append(_heartbeats(db_url)[trial.number][0])
-        time.sleep(3.0)  # one slow step: 15 heartbeat intervals, 2 expiries; the GIL is free
+        time.sleep(4.0)  # one slow step: 8 heartbeat intervals, longer than the expiry; the GIL is free
         expiries.append(_heartbeats(db_url)[trial.number][0])
-        _hold_the_gil(0.5)  # then a pause that holds the GIL for more than an interval
+        _hold_the_gil(0.7)  # then a pause that holds the GIL for more than an interval
         trial.report(x, step=0)
         return x
 
     try:
-        study.optimize(objective, n_trials=1, heartbeat_interval=0.2)
+        study.optimize(objective, n_trials=1, heartbeat_interval=0.5)  # expiry 2.5 s
     finally:
         stop.touch()
     out, err = other.communicate(timeout=60)
@@ -216,7 +216,7 @@ def test_a_slow_step_does_not_fail_a_live_trial_while_another_worker_recovers(db
     assert json.loads(out.splitlines()[-1]) == []  # it found nothing to recover
     (t,) = study.trials
     assert t.state is COMPLETE and t.fail_reason is None
-    assert expiries[1] >= expiries[0] + 2.0  # renewed during the sleep, by the heartbeat thread
+    assert expiries[1] >= expiries[0] + 3.0  # renewed during the sleep, by the heartbeat thread
 
 
 def test_a_dead_workers_trial_is_recovered_within_its_expiry_and_one_check_interval(db_url: str) -> None:

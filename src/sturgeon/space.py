@@ -346,7 +346,7 @@ def _storable(choice: object) -> bool:
     if choice is None or isinstance(choice, (bool, str)):
         return True
     if isinstance(choice, int):
-        return choice.bit_length() <= 64
+        return choice.bit_length() <= 13287  # at most 4000 digits: JSON (and str) can hold it
     return isinstance(choice, float) and math.isfinite(choice)
 
 
@@ -368,7 +368,7 @@ class Categorical(Distribution):
             if not _storable(c):
                 raise InvalidSpaceError(
                     f"Categorical: choice {short_repr(c)} cannot be stored; choices must be {_CHOICE_TYPES} (finite "
-                    "floats only, ints of at most 64 bits)"
+                    "floats only, ints of at most 4000 digits)"
                 )
             normalized.append(c)
         for i, a in enumerate(normalized):
