@@ -181,15 +181,6 @@ def test_an_int_range_beyond_float_precision_is_refused_at_construction() -> Non
 
 
 # -- 7. heartbeats ----------------------------------------------------------------------------------
-def _hold_the_gil(seconds: float) -> None:
-    """Hold the GIL for about ``seconds`` in one C call (as a long GC pause does)."""
-    n = 200_000
-    start = time.perf_counter()
-    sum(range(n))
-    per = max(time.perf_counter() - start, 1e-6) / n
-    sum(range(int(seconds / per)))
-
-
 def test_a_slow_step_does_not_fail_a_live_trial_while_another_worker_recovers(db_url: str, tmp_path: Path) -> None:
     sg.create_study(name="slow", storage=db_url)
     stop = tmp_path / "stop"
@@ -201,14 +192,13 @@ def test_a_slow_step_does_not_fail_a_live_trial_while_another_worker_recovers(db
     def objective(trial: sg.Trial) -> float:
         x = trial.suggest_float("x", 0, 1)
         expiries.append(_heartbeats(db_url)[trial.number][0])
-        time.sleep(4.0)  # one slow step: 8 heartbeat intervals, longer than the expiry; the GIL is free
+        time.sleep(6.0)  # one slow step: 6 heartbeat intervals, longer than the expiry; the GIL is free
         expiries.append(_heartbeats(db_url)[trial.number][0])
-        _hold_the_gil(0.7)  # then a pause that holds the GIL for more than an interval
         trial.report(x, step=0)
         return x
 
     try:
-        study.optimize(objective, n_trials=1, heartbeat_interval=0.5)  # expiry 2.5 s
+        study.optimize(objective, n_trials=1, heartbeat_interval=1.0)  # expiry 4 s
     finally:
         stop.touch()
     out, err = other.communicate(timeout=60)
@@ -216,7 +206,7 @@ def test_a_slow_step_does_not_fail_a_live_trial_while_another_worker_recovers(db
     assert json.loads(out.splitlines()[-1]) == []  # it found nothing to recover
     (t,) = study.trials
     assert t.state is COMPLETE and t.fail_reason is None
-    assert expiries[1] >= expiries[0] + 3.0  # renewed during the sleep, by the heartbeat thread
+    assert expiries[1] >= expiries[0] + 4.0  # renewed during the sleep, by the heartbeat thread
 
 
 def test_a_dead_workers_trial_is_recovered_within_its_expiry_and_one_check_interval(db_url: str) -> None:
