@@ -230,3 +230,26 @@ def test_the_examples_run(tmp_path):
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "done: COMPLETE" in res.stdout
+
+
+def test_a_donor_checkpoint_deleted_during_the_copy_is_no_exploit(tmp_path, monkeypatch):
+    """The local original of a checkpoint may be deleted (retention) between reading its key and
+    copying it: the copy gives None (the exploit does not happen), never an error."""
+    import shutil
+
+    study = sg.create_study(storage=f"sqlite:///{tmp_path / 's.db'}", sampler="random", seed=0)
+    donor, recipient = study.ask(), study.ask()
+    with donor.checkpoint(3) as folder:
+        (folder / "state.json").write_text("{}")
+    key = study.trials[donor.number].checkpoints[3]
+    ckpts = study._checkpoints
+    fetch = ckpts.fetch
+
+    def vanishing_fetch(k):
+        path = fetch(k)
+        shutil.rmtree(path)
+        return path
+
+    monkeypatch.setattr(ckpts, "fetch", vanishing_fetch)
+    assert ckpts.copy(key, recipient.number, 3) is None
+    assert 3 not in study.trials[recipient.number].checkpoints

@@ -169,6 +169,10 @@ class Checkpoints:
             new = self.commit(number, step, folder)
         except (ArtifactStoreError, OSError):
             return None
+        except InvalidValueError:
+            if folder is not None and not folder.exists():
+                return None  # a local original deleted between fetch and copy
+            raise
         finally:
             if folder is not None and not local:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -16,6 +16,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sturgeon._checks import check_json, short_repr
 from sturgeon._exceptions import InvalidValueError, TrialStateError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.space import Categorical, Distribution, Float, Int
@@ -53,7 +54,7 @@ def requester() -> str:
 def check_request(trial: FrozenTrial, action: str) -> None:
     """Raise unless ``action`` can be asked of ``trial`` in its present state."""
     if action not in ACTIONS:
-        raise InvalidValueError(f"live request: action must be one of {list(ACTIONS)}, got {action!r}")
+        raise InvalidValueError(f"live request: action must be one of {list(ACTIONS)}, got {short_repr(action)}")
     allowed = _WHERE[action]
     if trial.state not in allowed:
         names = " or ".join(s.value for s in allowed)
@@ -63,35 +64,39 @@ def check_request(trial: FrozenTrial, action: str) -> None:
         elif trial.state.is_finished:
             hint = "; finished trials do not change"
         raise TrialStateError(
-            f"{action}: trial {trial.number} is {trial.state.value}; {action!r} needs a {names} trial{hint}"
+            f"{action}: trial {trial.number} is {trial.state.value}; {short_repr(action)} needs a {names} trial{hint}"
         )
 
 
 def _check_value(name: str, value: Any, dist: Distribution | None, allow_outside: bool) -> Any:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        raise InvalidValueError(f"parameter {name!r}: value {value!r} cannot be stored; use JSON types") from None
+    check_json(f"parameter {short_repr(name)}", value)
     if dist is None:
         return value
     if dist.contains(value):
         return dist.normalize(value)
     if not allow_outside:
         raise InvalidValueError(
-            f"parameter {name!r}: value {value!r} is outside its distribution {dist!r}; pass a value inside "
-            "it, or allow_outside=True (--allow-outside) to widen it for this trial"
+            f"parameter {short_repr(name)}: value {short_repr(value)} is outside its distribution "
+            f"{short_repr(dist)}; pass a value inside it, or allow_outside=True (--allow-outside) to widen it "
+            "for this trial"
         )
     if isinstance(dist, Float):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-            raise InvalidValueError(f"parameter {name!r} is a Float: value must be a finite number, got {value!r}")
+            raise InvalidValueError(
+                f"parameter {short_repr(name)} is a Float: value must be a finite number, got {short_repr(value)}"
+            )
         if dist.log and float(value) <= 0:
-            raise InvalidValueError(f"parameter {name!r} is log-scaled: value must be > 0, got {value!r}")
+            raise InvalidValueError(
+                f"parameter {short_repr(name)} is log-scaled: value must be > 0, got {short_repr(value)}"
+            )
         return float(value)
     if isinstance(dist, Int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidValueError(f"parameter {name!r} is an Int: value must be an integer, got {value!r}")
+            raise InvalidValueError(
+                f"parameter {short_repr(name)} is an Int: value must be an integer, got {short_repr(value)}"
+            )
         return value
     return value  # a categorical widened with a new choice
 
@@ -101,16 +106,18 @@ def check_live_values(
 ) -> dict[str, Any]:
     """The values of a live change, checked against the trial's distributions."""
     if not isinstance(params, Mapping) or not params:
-        raise InvalidValueError(f"live change: params must be a non-empty dict of name -> value, got {params!r}")
+        raise InvalidValueError(
+            f"live change: params must be a non-empty dict of name -> value, got {short_repr(params)}"
+        )
     out: dict[str, Any] = {}
     for name, value in params.items():
         if not isinstance(name, str) or not name:
-            raise InvalidValueError(f"live change: parameter names must be non-empty strings, got {name!r}")
+            raise InvalidValueError(f"live change: parameter names must be non-empty strings, got {short_repr(name)}")
         dist = trial.distributions.get(name)
         if dist is None and name not in trial.params and not allow_new:
             known = sorted(trial.params) or "none yet"
             raise InvalidValueError(
-                f"live change: trial {trial.number} has no parameter {name!r} (it has: {known}); pass "
+                f"live change: trial {trial.number} has no parameter {short_repr(name)} (it has: {known}); pass "
                 "allow_new=True (--new) to add a live value it did not suggest"
             )
         out[name] = _check_value(name, value, dist, allow_outside)
@@ -130,14 +137,18 @@ def _parse_one(name: str, text: str, dist: Distribution | None) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise InvalidValueError(f"parameter {name!r} is a Float: {text!r} is not a number") from None
+            raise InvalidValueError(
+                f"parameter {short_repr(name)} is a Float: {short_repr(text)} is not a number"
+            ) from None
     if isinstance(dist, Int):
         try:
             v = float(text)
         except ValueError:
-            raise InvalidValueError(f"parameter {name!r} is an Int: {text!r} is not an integer") from None
+            raise InvalidValueError(
+                f"parameter {short_repr(name)} is an Int: {short_repr(text)} is not an integer"
+            ) from None
         if not v.is_integer():
-            raise InvalidValueError(f"parameter {name!r} is an Int: {text!r} is not an integer")
+            raise InvalidValueError(f"parameter {short_repr(name)} is an Int: {short_repr(text)} is not an integer")
         return int(v)
     try:
         return json.loads(text)
@@ -152,7 +163,7 @@ def parse_assignments(trial: FrozenTrial, assignments: Sequence[str]) -> dict[st
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise InvalidValueError(f"expected NAME=VALUE, got {item!r}")
+            raise InvalidValueError(f"expected NAME=VALUE, got {short_repr(item)}")
         out[name] = _parse_one(name, text.strip(), trial.distributions.get(name))
     return out
 

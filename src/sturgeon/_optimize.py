@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import os
 import sys
 import threading
@@ -11,7 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sturgeon._exceptions import GridExhaustedError, InvalidValueError, TrialPruned
+from sturgeon._checks import short_repr
+from sturgeon._exceptions import GridExhaustedError, InvalidValueError, TrialPruned, TrialStateError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._progress import ProgressBar
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["run_optimize"]
 
 _log = logging.getLogger("sturgeon")
+_MAX_INTERVAL = 86400.0
 
 
 def _check_args(
@@ -33,59 +36,115 @@ def _check_args(
     resource_budget: int | None,
 ) -> tuple[type[BaseException], ...]:
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
-        raise InvalidValueError(f"optimize: n_trials must be an int >= 0 or None, got {n_trials!r}")
+        raise InvalidValueError(f"optimize: n_trials must be an int >= 0 or None, got {short_repr(n_trials)}")
     if resource_budget is not None and (
         isinstance(resource_budget, bool) or not isinstance(resource_budget, int) or resource_budget <= 0
     ):
         raise InvalidValueError(
-            f"optimize: resource_budget must be an int > 0 (steps trained in total) or None, got {resource_budget!r}"
+            "optimize: resource_budget must be an int > 0 (steps trained in total) or None, got "
+            f"{short_repr(resource_budget)}"
         )
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise InvalidValueError(f"optimize: timeout must be a number of seconds > 0 or None, got {timeout!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf
+    ):
+        raise InvalidValueError(
+            f"optimize: timeout must be a finite number of seconds > 0, or None for no limit, got {short_repr(timeout)}"
+        )
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise InvalidValueError(f"optimize: n_jobs must be an int >= 1, or -1 for one per CPU, got {n_jobs!r}")
-    if not isinstance(heartbeat_interval, (int, float)) or heartbeat_interval <= 0:
-        raise InvalidValueError(f"optimize: heartbeat_interval must be > 0 seconds, got {heartbeat_interval!r}")
+        raise InvalidValueError(
+            f"optimize: n_jobs must be an int >= 1, or -1 for one per CPU, got {short_repr(n_jobs)}"
+        )
+    if (
+        isinstance(heartbeat_interval, bool)
+        or not isinstance(heartbeat_interval, (int, float))
+        or not 0 < heartbeat_interval <= _MAX_INTERVAL
+    ):
+        raise InvalidValueError(
+            f"optimize: heartbeat_interval must be a number of seconds > 0 and <= {_MAX_INTERVAL:g} (one day), "
+            f"got {short_repr(heartbeat_interval)}"
+        )
     if isinstance(catch, type):
         catch = (catch,)
     catch = tuple(catch)
     for c in catch:
         if not (isinstance(c, type) and issubclass(c, BaseException)):
-            raise InvalidValueError(f"optimize: catch must hold exception classes, got {c!r}")
+            raise InvalidValueError(f"optimize: catch must hold exception classes, got {short_repr(c)}")
     return catch
 
 
 class _Heartbeat:
-    """Beats for every trial this optimize call is running, from one background thread."""
+    """Beats for every trial this optimize call is running, from one background thread, and
+    recovers the study's dead trials (``fail_stale_trials``) every ``interval`` seconds.
+
+    A trial's first heartbeat is written with its creation or claim (``ttl``: the expiry the
+    storage gets); this thread renews it every ``interval``. The expiry is three intervals
+    and a second, so two missed beats in a row (a slow storage, a long GC pause) do not make
+    a live trial look dead, and a dead worker's trial is recovered within that expiry plus one
+    interval of whichever worker checks. The thread lives on its own: sleeping, waiting on
+    I/O or training in C code that releases the GIL never delays it. An error is logged and
+    the loop goes on; should the thread end anyway, the next trial starts it again.
+    """
 
     def __init__(self, study: Study, interval: float) -> None:
         self._study = study
         self._interval = float(interval)
-        self._ttl = 3.0 * self._interval + 1.0
+        self.ttl = 3.0 * self._interval + 1.0
         self._running: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="sturgeon-heartbeat", daemon=True)
-        self._thread.start()
+        self._last_ok = time.monotonic()
+        self._thread = self._start()
+
+    def _start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._loop, name="sturgeon-heartbeat", daemon=True)
+        thread.start()
+        return thread
 
     def add(self, number: int) -> None:
+        """Beat for ``number`` from now on (its first heartbeat came with its claim)."""
         with self._lock:
             self._running.add(number)
-        self._study._storage.record_heartbeat(self._study._study_id, number, self._ttl)
+            if not self._thread.is_alive() and not self._stop.is_set():
+                _log.error("the heartbeat thread had stopped; starting it again")
+                self._thread = self._start()
 
     def remove(self, number: int) -> None:
         with self._lock:
             self._running.discard(number)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            with self._lock:
-                numbers = list(self._running)
-            for n in numbers:
+        try:
+            while not self._stop.wait(self._interval):
                 try:
-                    self._study._storage.record_heartbeat(self._study._study_id, n, self._ttl)
-                except Exception:  # a transient storage error must not kill the beat
-                    _log.warning("heartbeat for trial %d failed", n, exc_info=True)
+                    self._beat()
+                    self._study.fail_stale_trials()
+                except Exception:  # a transient storage error must not end the beat
+                    _log.warning("heartbeat: the storage could not be reached", exc_info=True)
+        except BaseException:  # logged, never silent; the next trial starts the thread again
+            _log.error("the heartbeat thread stopped", exc_info=True)
+
+    def _beat(self) -> None:
+        with self._lock:
+            numbers = sorted(self._running)
+        ok = True
+        for n in numbers:
+            try:
+                alive = self._study._storage.record_heartbeat(self._study._study_id, n, self.ttl, renew_only=True)
+            except Exception:
+                ok = False
+                _log.warning("heartbeat for trial %d failed", n, exc_info=True)
+                continue
+            if not alive:  # finished meanwhile, or recovered by another worker while its beats were late
+                with self._lock:
+                    if n in self._running:
+                        self._running.discard(n)
+                        _log.warning("trial %d has no heartbeat any more (finished or recovered elsewhere)", n)
+        now = time.monotonic()
+        if ok:
+            if now - self._last_ok > self.ttl:
+                late = now - self._last_ok
+                _log.warning("heartbeats were %.1f s apart; running trials may have been taken for dead", late)
+            self._last_ok = now
 
     def close(self) -> None:
         self._stop.set()
@@ -103,7 +162,6 @@ class _Loop:
         callbacks: Sequence[Callable[[Study, FrozenTrial], None]],
         progress: ProgressBar,
         heartbeat: _Heartbeat,
-        heartbeat_interval: float,
         resource_budget: int | None,
     ) -> None:
         self.study, self.func, self.n_trials, self.catch = study, func, n_trials, catch
@@ -114,8 +172,6 @@ class _Loop:
         self.started = 0
         self.error: BaseException | None = None
         self.halt = threading.Event()
-        self.stale_every = heartbeat_interval
-        self.last_stale_check = time.monotonic()
 
     def _next_trial(self) -> Trial | None:
         """The next trial to run (a resumed one first), or None when the loop is done. A new
@@ -130,9 +186,8 @@ class _Loop:
             new_ok = self.n_trials is None or self.started < self.n_trials
             if new_ok:
                 self.started += 1
-        self._maybe_fail_stale()
         try:
-            trial = self.study._next_trial(None, allow_new=new_ok)
+            trial = self.study._next_trial(None, allow_new=new_ok, owner=self.heartbeat)
         except BaseException:
             if new_ok:
                 with self.lock:
@@ -164,38 +219,66 @@ class _Loop:
                     self.error = e
             self.halt.set()
 
-    def _maybe_fail_stale(self) -> None:
-        now = time.monotonic()
-        if now - self.last_stale_check >= self.stale_every:
-            self.last_stale_check = now
-            self.study.fail_stale_trials()
-
     def _run_one(self, trial: Trial) -> FrozenTrial:
         study = self.study
         trial._resource_cap = self.resource_budget
-        self.heartbeat.add(trial.number)
+        self.heartbeat.add(trial.number)  # added at its claim already; this also restarts a stopped thread
         try:
             try:
                 value = self.func(trial)
             except TrialPruned:
                 if trial.state is not TrialState.RUNNING:  # the objective told it itself
                     return study._view.trial(trial.number)
-                return study._stopped(trial)
+                return self._finish(trial, lambda: study._stopped(trial))
             except self.catch as e:
                 _log.warning("trial %d failed with %r (caught; going on)", trial.number, e)
-                return study.tell(trial, state=TrialState.FAIL, reason=f"{type(e).__name__}: {e}")
+                why = _why(e)
+                return self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
             except BaseException as e:
                 if trial.state is TrialState.RUNNING:
-                    study.tell(trial, state=TrialState.FAIL, reason=f"{type(e).__name__}: {e}")
+                    why = _why(e)
+                    self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
                 raise
             if trial.state is not TrialState.RUNNING:  # the objective told it itself
                 return study._view.trial(trial.number)
-            frozen = study._tell(trial, value, state=None, reason=None, warn=False)  # logged below instead
+            # logged below instead of warned
+            frozen = self._finish(trial, lambda: study._tell(trial, value, state=None, reason=None, warn=False))
             if frozen.state is TrialState.FAIL:
                 _log.warning("trial %d failed: %s", trial.number, frozen.fail_reason)
             return frozen
         finally:
             self.heartbeat.remove(trial.number)
+
+    def _finish(self, trial: Trial, tell: Callable[[], FrozenTrial]) -> FrozenTrial:
+        """Record how the trial ended. When another worker recovered it meanwhile (its beats
+        came too late), that record stands: log it and go on. When recording fails, the trial
+        is failed with the reason, so it is never left RUNNING, and the error is raised."""
+        try:
+            return tell()
+        except TrialStateError:
+            study = self.study
+            study._view.sync()
+            frozen = study._view.trial(trial.number)
+            if frozen.state is TrialState.RUNNING:
+                raise
+            _log.warning(
+                "trial %d was recovered by another worker (now %s) before it finished here (its heartbeat had "
+                "expired); its result here is dropped",
+                trial.number,
+                frozen.state.value,
+            )
+            return frozen
+        except BaseException as e:
+            if trial.state is TrialState.RUNNING:
+                try:
+                    self.study.tell(trial, state=TrialState.FAIL, reason=f"its result could not be recorded: {_why(e)}")
+                except Exception:
+                    _log.error("trial %d could not be failed", trial.number, exc_info=True)
+            raise
+
+
+def _why(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"[:2000]
 
 
 def run_optimize(
@@ -212,7 +295,7 @@ def run_optimize(
     resource_budget: int | None = None,
 ) -> None:
     if not callable(func):
-        raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {func!r}")
+        raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {short_repr(func)}")
     catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval, resource_budget)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
@@ -231,7 +314,6 @@ def run_optimize(
         list(callbacks or ()),
         progress,
         heartbeat,
-        heartbeat_interval,
         resource_budget,
     )
     try:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from sturgeon._checks import check_name, short_repr
 from sturgeon._exceptions import InvalidSpaceError
 
 __all__ = [
@@ -48,11 +49,19 @@ def _is_number(x: object) -> bool:
 
 def _check_bound(kind: str, name: str, value: object) -> float:
     if not _is_number(value):
-        raise InvalidSpaceError(f"{kind}: {name} must be a number, got {value!r}")
-    value_f = float(value)  # type: ignore[arg-type]
+        raise InvalidSpaceError(f"{kind}: {name} must be a number, got {short_repr(value)}")
+    try:
+        value_f = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise InvalidSpaceError(f"{kind}: {name} must be finite, got {short_repr(value)} (too large)") from None
     if not math.isfinite(value_f):
-        raise InvalidSpaceError(f"{kind}: {name} must be finite, got {value!r}")
+        raise InvalidSpaceError(f"{kind}: {name} must be finite, got {short_repr(value)}")
     return value_f
+
+
+# Every Int value and every count of Float steps is exact in a float (encodings and samplers
+# compute in floats), so a range must stay within 2**53.
+MAX_INT = 2**53
 
 
 _EPS = float(np.finfo(float).eps)
@@ -98,7 +107,9 @@ class Distribution(ABC):
     def check(self, name: str, value: Any) -> Any:
         """Return ``value`` normalized if legal, else raise naming ``name``."""
         if not self.contains(value):
-            raise InvalidSpaceError(f"parameter {name!r}: value {value!r} is not in {self!r}")
+            raise InvalidSpaceError(
+                f"parameter {short_repr(name)}: value {short_repr(value)} is not in {short_repr(self)}"
+            )
         return self.normalize(value)
 
     def normalize(self, value: Any) -> Any:
@@ -124,24 +135,32 @@ class Float(Distribution):
         lo = _check_bound("Float", "low", low)
         hi = _check_bound("Float", "high", high)
         if lo > hi:
-            raise InvalidSpaceError(f"Float: low must be <= high, got low={low!r}, high={high!r}")
+            raise InvalidSpaceError(f"Float: low must be <= high, got low={short_repr(low)}, high={short_repr(high)}")
         if not isinstance(log, bool):
-            raise InvalidSpaceError(f"Float: log must be True or False, got {log!r}")
+            raise InvalidSpaceError(f"Float: log must be True or False, got {short_repr(log)}")
         if log and lo <= 0:
-            raise InvalidSpaceError(f"Float: log=True needs low > 0, got low={low!r}")
+            raise InvalidSpaceError(f"Float: log=True needs low > 0, got low={short_repr(low)}")
         if not math.isfinite(hi - lo):
-            raise InvalidSpaceError(f"Float: high - low must be a finite number, got low={low!r}, high={high!r}")
+            raise InvalidSpaceError(
+                f"Float: high - low must be a finite number, got low={short_repr(low)}, high={short_repr(high)}"
+            )
         st: float | None = None
         if step is not None:
             if log:
                 raise InvalidSpaceError("Float: step and log=True cannot be combined; use one of them")
             st = _check_bound("Float", "step", step)
             if st <= 0:
-                raise InvalidSpaceError(f"Float: step must be > 0, got step={step!r}")
+                raise InvalidSpaceError(f"Float: step must be > 0, got step={short_repr(step)}")
             n = (hi - lo) / st
+            if not n <= MAX_INT:
+                raise InvalidSpaceError(
+                    f"Float: step is too small for the range: (high - low) / step must be at most 2**53, got "
+                    f"step={short_repr(step)} for range [{short_repr(low)}, {short_repr(high)}]"
+                )
             if abs(n - round(n)) > _step_tolerance(hi, lo, st):
                 raise InvalidSpaceError(
-                    f"Float: step must divide high - low, got step={step!r} for range [{low!r}, {high!r}]"
+                    f"Float: step must divide high - low, got step={short_repr(step)} for range "
+                    f"[{short_repr(low)}, {short_repr(high)}]"
                 )
         object.__setattr__(self, "low", lo)
         object.__setattr__(self, "high", hi)
@@ -170,7 +189,10 @@ class Float(Distribution):
     def contains(self, value: Any) -> bool:
         if not _is_number(value):
             return False
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond any float: beyond the range too
+            return False
         if not (self.low <= v <= self.high):
             return False
         if self.step is not None:
@@ -216,7 +238,7 @@ class Float(Distribution):
         if self.step is not None:
             return [self._at(k) for k in range(self._n_steps + 1)]
         if not isinstance(n_points, int) or n_points < 2:
-            raise InvalidSpaceError(f"grid: n_points must be an int >= 2, got {n_points!r}")
+            raise InvalidSpaceError(f"grid: n_points must be an int >= 2, got {short_repr(n_points)}")
         if self.log:  # powers of ten land exactly on decades, whatever numpy's geomspace does
             pts: Any = [10.0 ** float(x) for x in np.linspace(math.log10(self.low), math.log10(self.high), n_points)]
         else:
@@ -243,21 +265,26 @@ class Int(Distribution):
             if isinstance(v, (bool, np.bool_)) or not (
                 isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer())
             ):
-                raise InvalidSpaceError(f"Int: {name} must be an integer, got {v!r}")
+                raise InvalidSpaceError(f"Int: {name} must be an integer, got {short_repr(v)}")
+            if not -MAX_INT <= int(v) <= MAX_INT:
+                raise InvalidSpaceError(
+                    f"Int: {name} must be within -2**53 .. 2**53 (exact in a float), got {short_repr(v)}"
+                )
         lo, hi, st = int(low), int(high), int(step)
         if lo > hi:
-            raise InvalidSpaceError(f"Int: low must be <= high, got low={low!r}, high={high!r}")
+            raise InvalidSpaceError(f"Int: low must be <= high, got low={short_repr(low)}, high={short_repr(high)}")
         if st < 1:
-            raise InvalidSpaceError(f"Int: step must be >= 1, got step={step!r}")
+            raise InvalidSpaceError(f"Int: step must be >= 1, got step={short_repr(step)}")
         if not isinstance(log, bool):
-            raise InvalidSpaceError(f"Int: log must be True or False, got {log!r}")
+            raise InvalidSpaceError(f"Int: log must be True or False, got {short_repr(log)}")
         if log and lo < 1:
-            raise InvalidSpaceError(f"Int: log=True needs low >= 1, got low={low!r}")
+            raise InvalidSpaceError(f"Int: log=True needs low >= 1, got low={short_repr(low)}")
         if log and st != 1:
-            raise InvalidSpaceError(f"Int: step and log=True cannot be combined, got step={step!r}")
+            raise InvalidSpaceError(f"Int: step and log=True cannot be combined, got step={short_repr(step)}")
         if (hi - lo) % st != 0:
             raise InvalidSpaceError(
-                f"Int: step must divide high - low, got step={step!r} for range [{low!r}, {high!r}]"
+                f"Int: step must divide high - low, got step={short_repr(step)} for range "
+                f"[{short_repr(low)}, {short_repr(high)}]"
             )
         object.__setattr__(self, "low", lo)
         object.__setattr__(self, "high", hi)
@@ -319,7 +346,7 @@ def _storable(choice: object) -> bool:
     if choice is None or isinstance(choice, (bool, str)):
         return True
     if isinstance(choice, int):
-        return True
+        return choice.bit_length() <= 13287  # at most 4000 digits: JSON (and str) can hold it
     return isinstance(choice, float) and math.isfinite(choice)
 
 
@@ -331,7 +358,7 @@ class Categorical(Distribution):
 
     def __init__(self, choices: Sequence[CategoricalChoice]) -> None:
         if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
-            raise InvalidSpaceError(f"Categorical: choices must be a list or tuple, got {choices!r}")
+            raise InvalidSpaceError(f"Categorical: choices must be a list or tuple, got {short_repr(choices)}")
         if len(choices) == 0:
             raise InvalidSpaceError("Categorical: choices must not be empty")
         normalized: list[CategoricalChoice] = []
@@ -340,13 +367,16 @@ class Categorical(Distribution):
                 c = c.item()
             if not _storable(c):
                 raise InvalidSpaceError(
-                    f"Categorical: choice {c!r} cannot be stored; choices must be {_CHOICE_TYPES} (finite floats only)"
+                    f"Categorical: choice {short_repr(c)} cannot be stored; choices must be {_CHOICE_TYPES} (finite "
+                    "floats only, ints of at most 4000 digits)"
                 )
             normalized.append(c)
         for i, a in enumerate(normalized):
             for b in normalized[:i]:
                 if a == b:
-                    raise InvalidSpaceError(f"Categorical: choices contain duplicates: {b!r} and {a!r}")
+                    raise InvalidSpaceError(
+                        f"Categorical: choices contain duplicates: {short_repr(b)} and {short_repr(a)}"
+                    )
         object.__setattr__(self, "choices", tuple(normalized))
 
     def __repr__(self) -> str:
@@ -371,7 +401,7 @@ class Categorical(Distribution):
         for i, c in enumerate(self.choices):
             if c == value and isinstance(c, bool) == isinstance(value, (bool, np.bool_)):
                 return i
-        raise ValueError(f"{value!r} is not one of {list(self.choices)!r}")
+        raise ValueError(f"{short_repr(value)} is not one of {list(self.choices)!r}")
 
     def contains(self, value: Any) -> bool:
         try:
@@ -406,18 +436,19 @@ def distribution_from_json(data: Mapping[str, Any]) -> Distribution:
         return Int(data["low"], data["high"], log=data["log"], step=data["step"])
     if kind == "categorical":
         return Categorical(data["choices"])
-    raise InvalidSpaceError(f"unknown distribution type {kind!r}; expected 'float', 'int' or 'categorical'")
+    raise InvalidSpaceError(f"unknown distribution type {short_repr(kind)}; expected 'float', 'int' or 'categorical'")
 
 
 def validate_space(space: Mapping[str, Distribution]) -> dict[str, Distribution]:
     """Check a declarative space: string names mapped to Float / Int / Categorical."""
     if not isinstance(space, Mapping):
-        raise InvalidSpaceError(f"space must be a dict of name -> Float/Int/Categorical, got {space!r}")
+        raise InvalidSpaceError(f"space must be a dict of name -> Float/Int/Categorical, got {short_repr(space)}")
     out: dict[str, Distribution] = {}
     for name, dist in space.items():
-        if not isinstance(name, str) or not name:
-            raise InvalidSpaceError(f"space: parameter names must be non-empty strings, got {name!r}")
+        check_name("space: a parameter name", name, error=InvalidSpaceError)
         if not isinstance(dist, Distribution):
-            raise InvalidSpaceError(f"space: parameter {name!r} must be a Float, Int or Categorical, got {dist!r}")
+            raise InvalidSpaceError(
+                f"space: parameter {short_repr(name)} must be a Float, Int or Categorical, got {short_repr(dist)}"
+            )
         out[name] = dist
     return out

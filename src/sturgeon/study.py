@@ -8,15 +8,17 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sturgeon._checkpoints import Checkpoints
+from sturgeon._checks import check_json, check_name, short_repr
 from sturgeon._enqueue import UNCHECKED_ATTR, check_enqueued, warn_unused
 from sturgeon._exceptions import (
     DuplicatedStudyError,
     GridExhaustedError,
+    InvalidSpaceError,
     InvalidValueError,
     NoCompletedTrialsError,
     TrialStateError,
@@ -30,7 +32,7 @@ from sturgeon.pruners._pbt import REPLAY_ATTR
 from sturgeon.samplers import BaseSampler, make_sampler
 from sturgeon.space import Distribution, validate_space
 from sturgeon.storage import BaseStorage, Event, EventKind, StudyRecord, StudyView, get_storage
-from sturgeon.trial import Trial, _LazyHistory, check_json
+from sturgeon.trial import Trial, _LazyHistory
 
 if TYPE_CHECKING:
     import pandas
@@ -49,28 +51,53 @@ _REPLAY_SCHEDULE = "replay_schedule"  # system attribute of a replay: [[first st
 Objective = Callable[[Trial], float]
 
 
+class _Owner(Protocol):
+    """Who beats for a worker's trials (``_optimize._Heartbeat``): ``ttl`` for the first
+    heartbeat, written with the claim; ``add`` / ``remove`` when a trial is taken / given back."""
+
+    ttl: float
+
+    def add(self, number: int) -> None: ...
+
+    def remove(self, number: int) -> None: ...
+
+
 def _check_direction(direction: str) -> str:
-    if direction not in _DIRECTIONS:
-        raise InvalidValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    if not isinstance(direction, str) or direction not in _DIRECTIONS:
+        raise InvalidValueError(f"direction must be 'minimize' or 'maximize', got {short_repr(direction)}")
     return direction
 
 
 def _check_seed(seed: int | None) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise InvalidValueError(f"seed must be an int >= 0 or None, got {seed!r}")
+        raise InvalidValueError(f"seed must be an int >= 0 or None, got {short_repr(seed)}")
     return seed
+
+
+def _check_states(states: Any) -> frozenset[TrialState]:
+    if isinstance(states, TrialState):
+        return frozenset((states,))
+    if isinstance(states, (str, bytes)) or not isinstance(states, Iterable):
+        raise InvalidValueError(f"get_trials: states must be a TrialState or several, got {short_repr(states)}")
+    out = frozenset(states)
+    bad = [s for s in out if not isinstance(s, TrialState)]
+    if bad:
+        raise InvalidValueError(f"get_trials: states must hold TrialState members, got {short_repr(bad[0])}")
+    return out
 
 
 def objective_value(value: Any) -> tuple[float | None, str | None]:
     """(value, None) for a usable objective value, else (None, why it is unusable)."""
     if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
-        return None, f"the objective returned {value!r} ({type(value).__name__}), not a number"
+        return None, f"the objective returned {short_repr(value)} ({type(value).__name__}), not a number"
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        return None, f"the objective returned {value!r}, which cannot be read as a number"
+    except OverflowError:
+        return None, f"the objective returned {short_repr(value)}, which is too large for a float"
+    except Exception as e:
+        return None, f"the objective returned {short_repr(value)}, which cannot be read as a number ({e})"
     if not math.isfinite(v):
-        return None, f"the objective returned {v!r}, which is not finite"
+        return None, f"the objective returned {short_repr(value)}, which is not finite"
     return v, None
 
 
@@ -143,12 +170,13 @@ class Study:
         """Every trial, by number (a snapshot)."""
         return list(self._synced_trials())
 
-    def get_trials(self, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
-        """Trials, by number, optionally only those in ``states``."""
+    def get_trials(self, states: Iterable[TrialState] | TrialState | None = None) -> list[FrozenTrial]:
+        """Trials, by number, optionally only those in ``states`` (one state or several)."""
+        wanted = None if states is None else _check_states(states)
         trials = self._synced_trials()
-        if states is None:
+        if wanted is None:
             return list(trials)
-        return [t for t in trials if t.state in states]
+        return [t for t in trials if t.state in wanted]
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -187,8 +215,7 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value to the study."""
-        if not isinstance(key, str) or not key:
-            raise InvalidValueError(f"set_user_attr: key must be a non-empty string, got {key!r}")
+        check_name("set_user_attr: key", key)
         check_json(f"set_user_attr({key!r})", value)
         self._append([Event(EventKind.USER_ATTR, None, key, value)])
 
@@ -215,11 +242,15 @@ class Study:
         never suggested warns then (strict or not).
         """
         if not isinstance(params, Mapping):
-            raise InvalidValueError(f"enqueue: params must be a dict of name -> value, got {params!r}")
+            raise InvalidValueError(f"enqueue: params must be a dict of name -> value, got {short_repr(params)}")
+        if user_attrs is not None and not isinstance(user_attrs, Mapping):
+            raise InvalidValueError(f"enqueue: user_attrs must be a dict of key -> value, got {short_repr(user_attrs)}")
         for k, v in params.items():
-            if not isinstance(k, str) or not k:
-                raise InvalidValueError(f"enqueue: parameter names must be non-empty strings, got {k!r}")
+            check_name("enqueue: a parameter name", k)
             check_json(f"enqueue: parameter {k!r}", v)
+        for k, v in (user_attrs or {}).items():
+            check_name("enqueue: a user_attrs key", k)
+            check_json(f"enqueue: user_attrs[{k!r}]", v)
         trials = self._synced_trials()
         if skip_if_exists:
             wanted = dict(params)
@@ -231,44 +262,66 @@ class Study:
         if unchecked:
             events.append(Event(EventKind.SYSTEM_ATTR, None, UNCHECKED_ATTR, unchecked))
         for k, v in (user_attrs or {}).items():
-            check_json(f"enqueue: user_attrs[{k!r}]", v)
             events.append(Event(EventKind.USER_ATTR, None, k, v))
         return self._storage.create_trial(self._study_id, events)
 
     def ask(self, space: Mapping[str, Distribution] | None = None) -> Trial:
-        """Start a trial: the oldest enqueued one if any, else a new one.
+        """Start a trial: a paused one that may go on, else the oldest enqueued one, else a
+        new one.
 
         With a declarative ``space``, every parameter in it is suggested at once and
         ``trial.params`` holds them. Raises ``GridExhaustedError`` when the sampler has
         nothing left to propose.
+
+        The trial belongs to the caller until it is told: it has no heartbeat, so
+        ``fail_stale_trials`` never takes it. If ``ask`` itself fails after the trial was
+        created or claimed, that trial is failed at once (``fail_reason`` "not run: ...") and an
+        enqueued one is queued again (``retry_of``), so no trial is left RUNNING without an
+        owner. An enqueued trial whose values do not fit ``space`` is not claimed at all:
+        ``InvalidSpaceError`` names the parameter, and the trial stays WAITING.
         """
         trial = self._next_trial(space, allow_new=True)
         assert trial is not None
         return trial
 
-    def _next_trial(self, space: Mapping[str, Distribution] | None, *, allow_new: bool) -> Trial | None:
+    def _next_trial(
+        self, space: Mapping[str, Distribution] | None, *, allow_new: bool, owner: _Owner | None = None
+    ) -> Trial | None:
         """Resume a paused trial that may go on, else (when ``allow_new``) claim an enqueued
-        one or start a new one; None when there is nothing to do."""
+        one or start a new one; None when there is nothing to do. With an ``owner`` (a
+        worker's heartbeat) the trial's first heartbeat is written with its creation or claim,
+        and the owner beats for it from that moment on (even while the sampler prepares it)."""
         if space is not None:
             space = validate_space(space)
         self._view.sync()
-        resumed = self._claim_paused()
+        resumed = self._claim_paused(owner)
         if resumed is not None or not allow_new:
             return resumed
-        number, fixed = self._claim_waiting()
+        number, fixed = self._claim_waiting(space, owner)
         if number is None:
             if self.sampler.is_exhausted(_LazyHistory(self, synced=True)):
                 raise GridExhaustedError(f"study {self.name!r}: the sampler's grid is exhausted")
             number = self._storage.create_trial(
-                self._study_id, [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})]
+                self._study_id,
+                [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})],
+                heartbeat_ttl=None if owner is None else owner.ttl,
             )
-        replay = self._view.trial(number).system_attrs.get(_REPLAY_SCHEDULE) if fixed else None
-        trial = Trial(self, number, fixed_params=fixed, space=space, replay=replay)
+            if owner is not None:
+                owner.add(number)
         try:
-            self.sampler.before_trial(_LazyHistory(self, synced=True), trial._ctx)
-        except GridExhaustedError as e:
-            self._finish(trial, TrialState.FAIL, None, f"not run: {e}")
+            return self._start(number, fixed, space)
+        except BaseException as e:
+            if owner is not None:
+                owner.remove(number)
+            self._not_run(number, fixed, e)
             raise
+
+    def _start(self, number: int, fixed: dict[str, Any] | None, space: dict[str, Distribution] | None) -> Trial:
+        """The handle of a trial just created or claimed: the sampler's reservations, and every
+        parameter of a declarative ``space``."""
+        replay = self._view.trial(number).system_attrs.get(_REPLAY_SCHEDULE) if fixed is not None else None
+        trial = Trial(self, number, fixed_params=fixed, space=space, replay=replay)
+        self.sampler.before_trial(_LazyHistory(self, synced=True), trial._ctx)
         if space:
             events = []
             for name, dist in space.items():
@@ -278,11 +331,43 @@ class Study:
             self._append(events)
         return trial
 
-    def _claim_paused(self) -> Trial | None:
+    def _not_run(self, number: int, fixed: dict[str, Any] | None, error: BaseException) -> None:
+        """``ask`` failed after trial ``number`` was created or claimed: fail it at once, and
+        queue an enqueued one again (it never ran), so nothing stays RUNNING without an owner."""
+        why = str(error) if isinstance(error, GridExhaustedError) else f"{type(error).__name__}: {error}"
+        done = self._append(
+            [
+                Event(EventKind.SYSTEM_ATTR, number, "fail_reason", f"not run: {why}"[:2000]),
+                Event(
+                    EventKind.TRIAL_FINISHED,
+                    number,
+                    value={"state": "FAIL", "value": None},
+                    unique_key=f"finish:{number}",
+                ),
+            ]
+        )
+        if done and fixed is not None:
+            self._requeue(number, fixed)
+        self._view.sync()
+
+    def _requeue(self, number: int, params: Mapping[str, Any]) -> int:
+        """Enqueue the parameters of failed trial ``number`` again, as a new WAITING trial."""
+        retry = self._storage.create_trial(
+            self._study_id,
+            [
+                Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": dict(params)}),
+                Event(EventKind.SYSTEM_ATTR, key="retry_of", value=number),
+            ],
+        )
+        self._append([Event(EventKind.SYSTEM_ATTR, number, "retried_as", retry)])
+        return retry
+
+    def _claim_paused(self, owner: _Owner | None = None) -> Trial | None:
         """Resume a paused trial: first those that must go on (recovered from a dead worker,
         rewound, asked for from outside), then those the pruner says are promotable (a trial a
         person paused waits for a resume request). The claim's unique key makes exactly one
-        worker win; changes waiting for the trial are applied in the same append."""
+        worker win; changes waiting for the trial are applied in the same append (and the
+        first heartbeat, for a worker's claim)."""
         paused_numbers = self._view.paused_numbers()
         if not paused_numbers:
             return None
@@ -297,19 +382,52 @@ class Study:
             if t.state is not TrialState.PAUSED or t.latest_checkpoint_step is None:
                 continue
             events = _resume_events(t)
-            if events and self._append(events):
-                self._view.sync()
-                now = self._view.trial(n)
-                if now.state is not TrialState.RUNNING:  # stopped from outside in the meantime
-                    continue
-                return Trial(self, n, resumed=now)
+            beat = None if owner is None else (n, owner.ttl)
+            if events and self._storage.append(self._study_id, events, heartbeat=beat):
+                if owner is not None:
+                    owner.add(n)
+                try:
+                    self._view.sync()
+                    now = self._view.trial(n)
+                    if now.state is not TrialState.RUNNING:  # stopped from outside in the meantime
+                        if owner is not None:
+                            owner.remove(n)
+                        continue
+                    return Trial(self, n, resumed=now)
+                except BaseException:  # give it back: paused again, to be resumed first
+                    if owner is not None:
+                        owner.remove(n)
+                    self._view.sync()
+                    self._repause(self._view.trial(n))
+                    raise
         return None
 
-    def _claim_waiting(self) -> tuple[int | None, dict[str, Any]]:
+    def _repause(self, t: FrozenTrial) -> None:
+        if t.state is TrialState.RUNNING and t.checkpoints:
+            value = {"step": max(t.checkpoints), "reason": "recovered"}
+            self._append(
+                [Event(EventKind.TRIAL_PAUSED, t.number, value=value, unique_key=f"pause:{t.number}:{t.n_pauses}")]
+            )
+
+    def _claim_waiting(
+        self, space: Mapping[str, Distribution] | None, owner: _Owner | None
+    ) -> tuple[int | None, dict[str, Any] | None]:
         for n in self._view.waiting_numbers():
-            if self._append([Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")]):
-                return n, dict(self._view.trial(n).fixed_params)
-        return None, {}
+            fixed = dict(self._view.trial(n).fixed_params)
+            for name, dist in (space or {}).items():
+                if name in fixed and not dist.contains(fixed[name]):
+                    raise InvalidSpaceError(
+                        f"ask: enqueued trial {n} has {name}={fixed[name]!r}, which is not in {short_repr(dist)}; the "
+                        "trial stays WAITING (ask with a space that holds the value, or without a space, to run it)"
+                    )
+            beat = None if owner is None else (n, owner.ttl)
+            if self._storage.append(
+                self._study_id, [Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")], heartbeat=beat
+            ):
+                if owner is not None:
+                    owner.add(n)
+                return n, fixed
+        return None, None
 
     def tell(
         self,
@@ -338,9 +456,11 @@ class Study:
         elif isinstance(trial, int) and not isinstance(trial, bool):
             handle, number = None, trial
         else:
-            raise InvalidValueError(f"tell: trial must be a Trial or a trial number, got {trial!r}")
+            raise InvalidValueError(f"tell: trial must be a Trial or a trial number, got {short_repr(trial)}")
         if state is not None and not isinstance(state, TrialState):
-            raise InvalidValueError(f"tell: state must be a TrialState, got {state!r}")
+            raise InvalidValueError(f"tell: state must be a TrialState, got {short_repr(state)}")
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidValueError(f"tell: reason must be a string or None, got {short_repr(reason)}")
         if state is None or state is TrialState.COMPLETE:
             v, why = objective_value(value)
             if why is not None:
@@ -425,6 +545,8 @@ class Study:
             reported = dict(current.intermediate_values)
         if state is TrialState.PRUNED and value is None and reported:
             value = reported[max(reported)]
+            if math.isnan(value):  # a diverged last report: the pruned trial has no value
+                value = None
         events = []
         if reason is not None:
             events.append(Event(EventKind.SYSTEM_ATTR, number, "fail_reason", reason))
@@ -456,44 +578,34 @@ class Study:
         """Recover RUNNING trials whose worker stopped sending heartbeats (it crashed or was
         killed): a trial with a checkpoint goes back to PAUSED and is resumed by the next
         worker that asks; any other is failed and its parameters are enqueued again.
-        Returns the numbers of the trials failed."""
+        Each recovery lands only while the heartbeat is still expired (``storage.recover``),
+        so a worker whose beat came late keeps its trial, and two workers recovering at
+        once act once. Returns the numbers of the trials failed."""
         stale = self._storage.stale_trials(self._study_id)
         failed: list[int] = []
         if not stale:
             return failed
         self._view.sync()
         for n in stale:
-            t = self._view.trial(n)
-            if t.state is TrialState.RUNNING and t.checkpoints:
-                step = max(t.checkpoints)
-                key = f"pause:{n}:{t.n_pauses}"
-                self._append(
-                    [Event(EventKind.TRIAL_PAUSED, n, value={"step": step, "reason": "recovered"}, unique_key=key)]
-                )
-            elif t.state is TrialState.RUNNING:
-                ok = self._append(
-                    [
-                        Event(EventKind.SYSTEM_ATTR, n, "fail_reason", "stale: its worker stopped sending heartbeats"),
-                        Event(
-                            EventKind.TRIAL_FINISHED,
-                            n,
-                            value={"state": "FAIL", "value": None},
-                            unique_key=f"finish:{n}",
-                        ),
-                    ]
-                )
-                if ok:
-                    failed.append(n)
-                    params = {**t.fixed_params, **t.params}
-                    retry = self._storage.create_trial(
-                        self._study_id,
-                        [
-                            Event(EventKind.TRIAL_CREATED, value={"state": "WAITING", "fixed_params": params}),
-                            Event(EventKind.SYSTEM_ATTR, key="retry_of", value=n),
-                        ],
-                    )
-                    self._append([Event(EventKind.SYSTEM_ATTR, n, "retried_as", retry)])
-            self._storage.clear_heartbeat(self._study_id, n)
+            t = self._view.trial(n) if n < len(self._view) else None
+            if t is None or t.state is not TrialState.RUNNING:  # a heartbeat left behind
+                self._storage.clear_heartbeat(self._study_id, n)
+            elif t.checkpoints:
+                value = {"step": max(t.checkpoints), "reason": "recovered"}
+                pause = Event(EventKind.TRIAL_PAUSED, n, value=value, unique_key=f"pause:{n}:{t.n_pauses}")
+                self._storage.recover(self._study_id, n, [pause])
+            elif self._storage.recover(
+                self._study_id,
+                n,
+                [
+                    Event(EventKind.SYSTEM_ATTR, n, "fail_reason", "stale: its worker stopped sending heartbeats"),
+                    Event(
+                        EventKind.TRIAL_FINISHED, n, value={"state": "FAIL", "value": None}, unique_key=f"finish:{n}"
+                    ),
+                ],
+            ):
+                failed.append(n)
+                self._requeue(n, {**t.fixed_params, **t.params})
         self._view.sync()
         return failed
 
@@ -527,9 +639,11 @@ class Study:
         ``n_jobs`` threads run trials at once (-1: one per CPU). Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
         FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
-        RUNNING trials send a heartbeat every ``heartbeat_interval`` seconds so that a
-        crashed worker's trial can be detected (``fail_stale_trials``), which this method
-        also does when it starts.
+        Each trial this call runs has a heartbeat from its creation or claim on, renewed every
+        ``heartbeat_interval`` seconds (> 0, finite) by a thread of its own, so that a crashed
+        worker's trial is detected (it expires after 3 intervals + 1 s); the same thread recovers
+        other workers' dead trials (``fail_stale_trials``) every interval, as this method does
+        when it starts. ``timeout`` must be finite (None: no limit).
         """
         from sturgeon._optimize import run_optimize
 
@@ -555,7 +669,7 @@ class Study:
         from sturgeon._live import check_request
 
         if isinstance(number, bool) or not isinstance(number, int):
-            raise InvalidValueError(f"{action}: trial must be a trial number (int), got {number!r}")
+            raise InvalidValueError(f"{action}: trial must be a trial number (int), got {short_repr(number)}")
         self._view.sync()
         if not 0 <= number < len(self._view):
             raise InvalidValueError(f"{action}: study {self.name!r} has no trial {number} (it has {len(self._view)})")
@@ -567,7 +681,7 @@ class Study:
         from sturgeon._live import requester
 
         if reason is not None and not isinstance(reason, str):
-            raise InvalidValueError(f"{action}: reason must be a string or None, got {reason!r}")
+            raise InvalidValueError(f"{action}: reason must be a string or None, got {short_repr(reason)}")
         value = {"action": action, "by": requester(), **fields}
         if reason:
             value["reason"] = reason
@@ -635,7 +749,7 @@ class Study:
         if isinstance(to_step, bool) or not isinstance(to_step, int) or to_step not in target.checkpoints:
             have = sorted(target.checkpoints) or "none"
             raise InvalidValueError(
-                f"rewind: trial {target.number} has no checkpoint at step {to_step!r} (it has checkpoints at "
+                f"rewind: trial {target.number} has no checkpoint at step {short_repr(to_step)} (it has checkpoints at "
                 f"steps: {have}; keep more with trial.set_checkpoint_keep(n))"
             )
         values = check_live_values(target, params, allow_outside=allow_outside, allow_new=allow_new) if params else {}
@@ -689,7 +803,7 @@ class Study:
         trial's checkpoint (a PBT exploit) has that trial's schedule up to the checkpoint."""
         self._view.sync()
         if isinstance(trial, bool) or not isinstance(trial, int) or not 0 <= trial < len(self._view):
-            raise InvalidValueError(f"schedule: study {self.name!r} has no trial {trial!r}")
+            raise InvalidValueError(f"schedule: study {self.name!r} has no trial {short_repr(trial)}")
         return _lineage(self._view.trials(), trial, None)
 
     def replay(self, trial: int) -> int:
@@ -784,20 +898,22 @@ def create_study(
     _check_seed(seed)
     if name is None:
         name = f"study-{uuid.uuid4().hex[:8]}"
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidValueError(f"study name must be a non-empty string, got {name!r}")
+    check_name("create_study: name", name)
+    if not name.strip():
+        raise InvalidValueError(f"create_study: name must not be blank, got {short_repr(name)}")
     backend = get_storage(storage)
     try:
         backend.create_study(name, direction)
     except DuplicatedStudyError:
         if not load_if_exists:
             raise DuplicatedStudyError(
-                f"a study named {name!r} exists already; pass load_if_exists=True to continue it"
+                f"a study named {short_repr(name)} exists already; pass load_if_exists=True to continue it"
             ) from None
     record = backend.get_study(name)
     if record.direction != direction:
         raise InvalidValueError(
-            f"study {name!r} exists with direction={record.direction!r}; it cannot be loaded as {direction!r}"
+            f"study {short_repr(name)} exists with direction={record.direction!r}; it cannot be loaded as "
+            f"{short_repr(direction)}"
         )
     return Study(
         storage=backend,
@@ -824,6 +940,7 @@ def load_study(
 ) -> Study:
     """Open an existing study; ``StudyNotFoundError`` if there is none by that name. The
     artifact store recorded on the study is used unless ``artifacts`` names another."""
+    check_name("load_study: name", name)
     backend = get_storage(storage)
     return Study(
         storage=backend,
@@ -839,6 +956,7 @@ def load_study(
 
 def delete_study(name: str, *, storage: str | BaseStorage) -> None:
     """Delete a study, all its trials and all its checkpoints."""
+    check_name("delete_study: name", name)
     backend = get_storage(storage)
     try:
         record = backend.get_study(name)

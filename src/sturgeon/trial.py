@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import tempfile
@@ -15,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sturgeon._checks import check_json, check_name, short_repr
 from sturgeon._exceptions import InvalidSpaceError, InvalidValueError, TrialStateError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon.pruners import Change, Decision
 from sturgeon.samplers import SampleContext
-from sturgeon.space import Categorical, CategoricalChoice, Distribution, Float, Int
+from sturgeon.space import MAX_INT, Categorical, CategoricalChoice, Distribution, Float, Int
 from sturgeon.storage import Event, EventKind
 
 if TYPE_CHECKING:
@@ -51,14 +51,6 @@ class _LazyHistory(Sequence[FrozenTrial]):
 
     def __iter__(self) -> Iterator[FrozenTrial]:
         return iter(self._get())
-
-
-def check_json(what: str, value: Any) -> None:
-    """Raise unless ``value`` can be stored as JSON."""
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        raise InvalidValueError(f"{what}: value {value!r} cannot be stored ({e}); use JSON types") from None
 
 
 class Trial:
@@ -208,15 +200,16 @@ class Trial:
 
     def _decide(self, name: str, dist: Distribution) -> tuple[Any, Event | None]:
         self._check_running("suggest")
-        if not isinstance(name, str) or not name:
-            raise InvalidSpaceError(f"parameter names must be non-empty strings, got {name!r}")
+        check_name("suggest: the parameter name", name, error=InvalidSpaceError)
         if not isinstance(dist, Distribution):
-            raise InvalidSpaceError(f"parameter {name!r}: expected a Float, Int or Categorical, got {dist!r}")
+            raise InvalidSpaceError(
+                f"parameter {short_repr(name)}: expected a Float, Int or Categorical, got {short_repr(dist)}"
+            )
         if name in self._params:
             if self._dists[name] != dist:
                 raise InvalidSpaceError(
-                    f"parameter {name!r} was already suggested in trial {self._number} as "
-                    f"{self._dists[name]!r}; it cannot be asked again as {dist!r}"
+                    f"parameter {short_repr(name)} was already suggested in trial {self._number} as "
+                    f"{self._dists[name]!r}; it cannot be asked again as {short_repr(dist)}"
                 )
             return self._params[name], None
         value = self._pick(name, dist)
@@ -240,7 +233,9 @@ class Trial:
         else:
             value = sampler.sample_one(name, dist, _LazyHistory(self._study), self._ctx)
         if not dist.contains(value):
-            raise RuntimeError(f"{sampler!r} proposed {value!r} for {name!r}, outside {dist!r}")
+            raise RuntimeError(
+                f"{short_repr(sampler)} proposed {short_repr(value)} for {short_repr(name)}, outside {short_repr(dist)}"
+            )
         return dist.normalize(value)
 
     def _claim(self, unique_key: str, attr: str, value: Any) -> bool:
@@ -269,12 +264,15 @@ class Trial:
         self._check_running("report")
         step = _check_step("report", step)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise InvalidValueError(f"report: value must be a number, got value={value!r} at step {step}")
-        v = float(value)
+            raise InvalidValueError(f"report: value must be a number, got value={short_repr(value)} at step {step}")
+        try:
+            v = float(value)
+        except OverflowError:
+            v = math.inf  # refused just below
         if math.isinf(v):
             raise InvalidValueError(
-                f"report: value must be finite or NaN, got value={v!r} at step {step}; return float('nan') "
-                "from the objective to mark the trial FAIL instead"
+                f"report: value must be finite or NaN, got value={short_repr(value)} at step {step}; return "
+                "float('nan') from the objective to mark the trial FAIL instead"
             )
         if step in self._intermediate:
             warnings.warn(f"trial {self._number}: step {step} was reported already; ignoring", stacklevel=2)
@@ -448,8 +446,7 @@ class Trial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serializable value to the trial."""
-        if not isinstance(key, str) or not key:
-            raise InvalidValueError(f"set_user_attr: key must be a non-empty string, got {key!r}")
+        check_name("set_user_attr: key", key)
         check_json(f"set_user_attr({key!r})", value)
         self._user_attrs[key] = value
         self._study._append([Event(EventKind.USER_ATTR, self._number, key, value)])
@@ -497,6 +494,6 @@ def _can_act(action: Any, request: Mapping[str, Any], checkpoints: Mapping[int, 
 
 
 def _check_step(what: str, step: Any) -> int:
-    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise InvalidValueError(f"{what}: step must be an int >= 0, got step={step!r}")
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or not 0 <= step <= MAX_INT:
+        raise InvalidValueError(f"{what}: step must be an int >= 0 (at most 2**53), got step={short_repr(step)}")
     return int(step)

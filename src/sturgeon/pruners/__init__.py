@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sturgeon._checks import short_repr
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.pruners._auto import AutoPruner
 from sturgeon.pruners._base import BasePruner, Change, Decision, NopPruner
@@ -56,7 +57,9 @@ def make_pruner(pruner: str | BasePruner | None, seed: int | None = None) -> Bas
     elif isinstance(pruner, str) and pruner in PRUNERS:
         made = PRUNERS[pruner]()
     else:
-        raise InvalidValueError(f"pruner must be one of {sorted(PRUNERS)}, None or a BasePruner, got {pruner!r}")
+        raise InvalidValueError(
+            f"pruner must be one of {sorted(PRUNERS)}, None or a BasePruner, got {short_repr(pruner)}"
+        )
     if made.seed is None:
         made.seed = seed
     return made

@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sturgeon._checks import short_repr
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.samplers._auto import AutoSampler
 from sturgeon.samplers._base import BaseSampler, SampleContext
@@ -91,4 +92,6 @@ def make_sampler(sampler: str | BaseSampler | None, seed: int | None) -> BaseSam
         return sampler
     if isinstance(sampler, str) and sampler in SAMPLERS:
         return SAMPLERS[sampler](seed)
-    raise InvalidValueError(f"sampler must be one of {sorted(SAMPLERS)} or a BaseSampler instance, got {sampler!r}")
+    raise InvalidValueError(
+        f"sampler must be one of {sorted(SAMPLERS)} or a BaseSampler instance, got {short_repr(sampler)}"
+    )

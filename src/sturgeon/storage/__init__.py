@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sturgeon._checks import short_repr
 from sturgeon._exceptions import InvalidValueError
 from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
 from sturgeon.storage._memory import InMemoryStorage
@@ -60,6 +61,6 @@ def get_storage(storage: str | BaseStorage | None, *, create: bool = True, read_
 
         return SQLStorage(storage, create=create, read_only=read_only)
     raise InvalidValueError(
-        f"storage must be a database URL string, None (in memory) or a storage object, got {storage!r}; "
+        f"storage must be a database URL string, None (in memory) or a storage object, got {short_repr(storage)}; "
         f"URLs: {ACCEPTED_URLS}"
     )

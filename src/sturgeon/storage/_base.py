@@ -16,11 +16,19 @@ Concurrency rules every backend must honour:
 * Event ids are increasing in commit order within a study, so a cursor never skips one.
 * Appending a TRIAL_FINISHED or TRIAL_PAUSED event also drops that trial's heartbeat, in the
   same transaction (the trial has no owner any more).
+* No trial without an owner: a worker that creates or claims a trial passes
+  ``heartbeat_ttl``, and the trial's first heartbeat is written in the same transaction as
+  its TRIAL_CREATED / TRIAL_STARTED / TRIAL_RESUMED event. A worker killed right after the
+  commit leaves a trial whose heartbeat expires, never a RUNNING trial nobody can see.
+* Recovery is settled in the log too: ``recover`` appends only while the trial's heartbeat
+  is still expired, dropping it in the same transaction, so a worker whose beat came late
+  keeps its trial and two recovering workers never both act.
 
 Readers skip event kinds they do not know (written by a newer sturgeon), with a warning.
 
-Heartbeats are the one mutable record: the last time a worker said a RUNNING trial
-is alive. They are kept outside the log so that liveness does not grow it.
+Heartbeats are the one mutable record: until when a worker vouches that a RUNNING trial
+is alive (its expiry). They are kept outside the log so that liveness does not grow it.
+A backend that serves several machines compares expiries on one clock (the database's).
 
 All methods are thread-safe.
 """
@@ -97,13 +105,17 @@ class BaseStorage(ABC):
         """Drop a study and its whole log."""
 
     @abstractmethod
-    def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
+    def create_trial(self, study_id: int, events: Sequence[Event], *, heartbeat_ttl: float | None = None) -> int:
         """Allocate the next trial number N and append, atomically, a TRIAL_CREATED event
-        for N (unique key ``trial:N``) followed by ``events`` with their trial set to N."""
+        for N (unique key ``trial:N``) followed by ``events`` with their trial set to N.
+        With ``heartbeat_ttl`` (seconds), N's first heartbeat is recorded in the same
+        transaction."""
 
     @abstractmethod
-    def append(self, study_id: int, events: Sequence[Event]) -> bool:
-        """Append events atomically; False (nothing written) if a unique key is taken."""
+    def append(self, study_id: int, events: Sequence[Event], *, heartbeat: tuple[int, float] | None = None) -> bool:
+        """Append events atomically; False (nothing written) if a unique key is taken. With
+        ``heartbeat=(trial, ttl)`` that trial's heartbeat is recorded in the same transaction
+        (a claim and its first heartbeat land together, or neither does)."""
 
     @abstractmethod
     def read(self, study_id: int, after: int = 0) -> list[Event]:
@@ -115,9 +127,12 @@ class BaseStorage(ABC):
         """How many trial numbers the study has allocated."""
 
     # -- liveness -------------------------------------------------------------------------
-    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
+    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float, *, renew_only: bool = False) -> bool:
         """Say that ``trial`` is alive now and should be taken for dead if no other heartbeat
-        comes within ``ttl_seconds``. Backends without liveness ignore it."""
+        comes within ``ttl_seconds``. With ``renew_only`` an absent heartbeat (the trial was
+        finished, paused or recovered meanwhile) is not created again and False is returned.
+        Backends without liveness ignore it (and return True)."""
+        return True
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:
         """Forget the heartbeat of a finished trial."""
@@ -125,6 +140,13 @@ class BaseStorage(ABC):
     def stale_trials(self, study_id: int) -> list[int]:
         """Trials whose last heartbeat has expired."""
         return []
+
+    def recover(self, study_id: int, trial: int, events: Sequence[Event]) -> bool:
+        """Append ``events`` (the recovery of ``trial``: a pause or a failure) atomically, only if
+        ``trial``'s heartbeat exists and has expired, and drop that heartbeat in the same
+        transaction. False (nothing written) when the heartbeat was renewed or is gone, or a
+        unique key is taken."""
+        return False
 
     def close(self) -> None:
         """Release connections. The storage must not be used afterwards."""

@@ -76,7 +76,7 @@ class InMemoryStorage(BaseStorage):
         study.keys.update(keys)
         return True
 
-    def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
+    def create_trial(self, study_id: int, events: Sequence[Event], *, heartbeat_ttl: float | None = None) -> int:
         with self._lock:
             study = self._study(study_id)
             number = study.n_trials
@@ -86,11 +86,18 @@ class InMemoryStorage(BaseStorage):
             batch += [e._replace(trial=number) for e in rest]
             if not self._append_locked(study, batch):  # pragma: no cover - keys are fresh
                 raise RuntimeError("trial number collision")
+            if heartbeat_ttl is not None:
+                study.heartbeats[number] = time.time() + heartbeat_ttl
             return number
 
-    def append(self, study_id: int, events: Sequence[Event]) -> bool:
+    def append(self, study_id: int, events: Sequence[Event], *, heartbeat: tuple[int, float] | None = None) -> bool:
         with self._lock:
-            return self._append_locked(self._study(study_id), events)
+            study = self._study(study_id)
+            if not self._append_locked(study, events):
+                return False
+            if heartbeat is not None:
+                study.heartbeats[heartbeat[0]] = time.time() + heartbeat[1]
+            return True
 
     def read(self, study_id: int, after: int = 0) -> list[Event]:
         with self._lock:
@@ -111,9 +118,13 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             return self._study(study_id).n_trials
 
-    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
+    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float, *, renew_only: bool = False) -> bool:
         with self._lock:
-            self._study(study_id).heartbeats[trial] = time.time() + ttl_seconds
+            beats = self._study(study_id).heartbeats
+            if renew_only and trial not in beats:
+                return False
+            beats[trial] = time.time() + ttl_seconds
+            return True
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:
         with self._lock:
@@ -123,3 +134,14 @@ class InMemoryStorage(BaseStorage):
         now = time.time()
         with self._lock:
             return sorted(t for t, expires in self._study(study_id).heartbeats.items() if expires < now)
+
+    def recover(self, study_id: int, trial: int, events: Sequence[Event]) -> bool:
+        with self._lock:
+            study = self._study(study_id)
+            expires = study.heartbeats.get(trial)
+            if expires is None or expires >= time.time():
+                return False
+            if not self._append_locked(study, events):
+                return False
+            study.heartbeats.pop(trial, None)
+            return True

@@ -50,6 +50,10 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _OWNERLESS = (EventKind.TRIAL_FINISHED, EventKind.TRIAL_PAUSED)  # events after which no worker owns the trial
 
 
+class _NotStaleError(Exception):
+    """Rolls a recovery back: the trial's heartbeat was renewed or is gone."""
+
+
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
@@ -387,7 +391,7 @@ class SQLStorage(BaseStorage):
             raise StudyNotFoundError(f"no study with id {study_id} in {self.url}") from None
         return True
 
-    def create_trial(self, study_id: int, events: Sequence[Event]) -> int:
+    def create_trial(self, study_id: int, events: Sequence[Event], *, heartbeat_ttl: float | None = None) -> int:
         self._writable()
         with self._cursor() as cur:
             self._lock_study(cur, study_id, new_trial=True)
@@ -395,9 +399,11 @@ class SQLStorage(BaseStorage):
             number = int(cur.fetchone()[0]) - 1
             first = events[0]._replace(unique_key=f"trial:{number}")
             self._insert(cur, study_id, [first, *events[1:]], trial=number)
+            if heartbeat_ttl is not None:
+                self._beat(cur, study_id, number, heartbeat_ttl, renew_only=False)
             return number
 
-    def append(self, study_id: int, events: Sequence[Event]) -> bool:
+    def append(self, study_id: int, events: Sequence[Event], *, heartbeat: tuple[int, float] | None = None) -> bool:
         if not events:
             return True
         self._writable()
@@ -405,6 +411,8 @@ class SQLStorage(BaseStorage):
             with self._cursor() as cur:
                 self._lock_study(cur, study_id, new_trial=False)
                 self._insert(cur, study_id, events)
+                if heartbeat is not None:
+                    self._beat(cur, study_id, heartbeat[0], heartbeat[1], renew_only=False)
             return True
         except self._integrity_errors as e:
             return not self._integrity(e, study_id)
@@ -437,19 +445,34 @@ class SQLStorage(BaseStorage):
         return int(row[0])
 
     # -- liveness --------------------------------------------------------------------------
-    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float) -> None:
+    # Expiries are written and compared on one clock: the server's for PostgreSQL (workers on
+    # several machines whose clocks disagree must not fail each other's live trials), this
+    # machine's for an SQLite file.
+    def _now(self) -> tuple[str, tuple[float, ...]]:
+        if self._is_sqlite:
+            return "?", (time.time(),)
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)", ()
+
+    def _beat(self, cur: Any, study_id: int, trial: int, ttl: float, *, renew_only: bool) -> bool:
+        now, args = self._now()
+        cur.execute(
+            self._q(f"UPDATE sturgeon_heartbeats SET expires = {now} + ? WHERE study_id = ? AND trial = ?"),
+            (*args, float(ttl), study_id, trial),
+        )
+        if cur.rowcount > 0:
+            return True
+        if renew_only:
+            return False
+        cur.execute(
+            self._q(f"INSERT INTO sturgeon_heartbeats (study_id, trial, expires, owner) VALUES (?, ?, {now} + ?, ?)"),
+            (study_id, trial, *args, float(ttl), _owner()),
+        )
+        return True
+
+    def record_heartbeat(self, study_id: int, trial: int, ttl_seconds: float, *, renew_only: bool = False) -> bool:
         self._writable()
-        expires = time.time() + ttl_seconds
         with self._cursor() as cur:
-            cur.execute(
-                self._q("UPDATE sturgeon_heartbeats SET expires = ? WHERE study_id = ? AND trial = ?"),
-                (expires, study_id, trial),
-            )
-            if cur.rowcount == 0:
-                cur.execute(
-                    self._q("INSERT INTO sturgeon_heartbeats (study_id, trial, expires, owner) VALUES (?, ?, ?, ?)"),
-                    (study_id, trial, expires, _owner()),
-                )
+            return self._beat(cur, study_id, trial, ttl_seconds, renew_only=renew_only)
 
     def clear_heartbeat(self, study_id: int, trial: int) -> None:
         self._writable()
@@ -457,12 +480,31 @@ class SQLStorage(BaseStorage):
             cur.execute(self._q("DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ?"), (study_id, trial))
 
     def stale_trials(self, study_id: int) -> list[int]:
+        now, args = self._now()
         with self._cursor() as cur:
             cur.execute(
-                self._q("SELECT trial FROM sturgeon_heartbeats WHERE study_id = ? AND expires < ? ORDER BY trial"),
-                (study_id, time.time()),
+                self._q(f"SELECT trial FROM sturgeon_heartbeats WHERE study_id = ? AND expires < {now} ORDER BY trial"),
+                (study_id, *args),
             )
             return [int(r[0]) for r in cur.fetchall()]
+
+    def recover(self, study_id: int, trial: int, events: Sequence[Event]) -> bool:
+        now, args = self._now()
+        try:
+            with self._cursor() as cur:
+                self._lock_study(cur, study_id, new_trial=False)
+                cur.execute(
+                    self._q(f"DELETE FROM sturgeon_heartbeats WHERE study_id = ? AND trial = ? AND expires < {now}"),
+                    (study_id, trial, *args),
+                )
+                if cur.rowcount == 0:
+                    raise _NotStaleError
+                self._insert(cur, study_id, events)
+            return True
+        except _NotStaleError:
+            return False
+        except self._integrity_errors as e:
+            return not self._integrity(e, study_id)
 
     def close(self) -> None:
         self._engine.dispose()
