@@ -471,6 +471,7 @@ class Trial:
             fixed_params=dict(self._ctx.fixed_params),
             checkpoints=dict(self._checkpoints),
             resumed_step=self._resumed_step,
+            live_changes=self._study._view.trial(self._number).live_changes,  # as of the last report's sync
         )
 
     def _pause_step(self) -> int | None:
