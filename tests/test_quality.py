@@ -36,5 +36,17 @@ def test_public_api_is_exported():
     for name in sg.__all__:
         assert hasattr(sg, name), name
     public = {n for n in dir(sg) if not n.startswith("_")}
-    modules = {"space", "study", "trial", "pruners", "samplers", "storage", "cli", "artifacts", "integrations", "importance", "visualization"}
+    modules = {
+        "space",
+        "study",
+        "trial",
+        "pruners",
+        "samplers",
+        "storage",
+        "cli",
+        "artifacts",
+        "integrations",
+        "importance",
+        "visualization",
+    }
     assert public - modules - {"annotations"} <= set(sg.__all__)
