@@ -37,7 +37,21 @@ def test_public_api_is_exported():
     for name in sg.__all__:
         assert hasattr(sg, name), name
     public = {n for n in dir(sg) if not n.startswith("_")}
-    modules = {"space", "study", "trial", "pruners", "samplers", "storage", "cli", "artifacts", "integrations"}
+    modules = {
+        "space",
+        "study",
+        "trial",
+        "pruners",
+        "samplers",
+        "storage",
+        "cli",
+        "artifacts",
+        "integrations",
+        "importance",
+        "visualization",
+        "dashboard",
+        "analysis",
+    }
     assert public - modules - {"annotations"} <= set(sg.__all__)
 
 

@@ -425,3 +425,31 @@ def dashboard(storage: str, host: str, port: int, read_only: bool, token: str | 
         raise click.ClickException(str(e)) from None
     with _existing(storage, read_only=read_only) as backend:
         serve(backend, host=host, port=port, token=token, read_only=read_only)
+
+
+@main.command()
+@click.argument("name")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["history", "intermediate", "parallel", "slice", "contour", "importance", "timeline", "edf", "rank"]
+    ),
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .html (plotly, opens offline) or .png (matplotlib).",
+)
+@_storage_option
+def plot(name: str, kind: str, output: Path, storage: str) -> None:
+    """Draw one plot of a study (needs the plots extra) into an HTML or PNG file."""
+    from sturgeon.visualization._write import write_plot
+
+    try:
+        with _existing(storage) as backend:
+            write_plot(sg.load_study(name, storage=backend), kind, output)
+    except ImportError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wrote the {kind} plot of {name!r} to {output}")
