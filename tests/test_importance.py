@@ -185,3 +185,17 @@ def test_pearson_divergence_on_grids():
     assert pearson_divergence(spread, widths) == pytest.approx(0.0)
     one = parzen_mass(np.array([1 / 6] * 12), centres, widths, True)
     assert one[0] > 0.9 and pearson_divergence(one, widths) > 1.0
+
+
+def test_excluded_trials_are_left_out(tmp_path):
+    study = sg.create_study(storage=f"sqlite:///{tmp_path / 'x.db'}", sampler="random", seed=0)
+    study.optimize(lambda t: t.suggest_float("a", 0, 1) + 0.01 * t.suggest_float("b", 0, 1), n_trials=30)
+    before = get_param_importances(study)
+    for t in study.trials[:20]:
+        study.exclude_trial(t.number, reason="test")
+    after = get_param_importances(study)
+    assert set(after) == set(before) and after != before  # computed on the 10 left
+    for t in study.trials[20:29]:
+        study.exclude_trial(t.number)
+    with pytest.raises(sg.SturgeonError, match="at least"):  # one trial left
+        get_param_importances(study)

@@ -48,7 +48,7 @@ def importance_data(
 ) -> ImportanceData:
     """Read the COMPLETE trials over the parameters every one of them holds with the same
     distribution (or over ``params``), dropping parameters with a single possible value."""
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None and not t.excluded]
     if not done:
         raise NoCompletedTrialsError(f"parameter importance needs COMPLETE trials; {study_name} has none")
     space = infer_intersection_space(done)

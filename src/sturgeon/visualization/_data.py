@@ -34,7 +34,7 @@ def need(module: str, extra: str = "plots") -> Any:
 
 def complete(study: Study, target: Target | None = None) -> tuple[list[FrozenTrial], np.ndarray]:
     """The COMPLETE trials and their values (or the target's), non-finite ones left out."""
-    trials = [t for t in study.trials if t.state is TrialState.COMPLETE and t.value is not None]
+    trials = [t for t in study.trials if t.state is TrialState.COMPLETE and t.value is not None and not t.excluded]
     values = np.array([float(target(t)) if target else float(t.value or 0.0) for t in trials])
     keep = np.isfinite(values)
     return [t for t, k in zip(trials, keep, strict=True) if k], values[keep]
