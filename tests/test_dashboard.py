@@ -7,6 +7,7 @@ Without Chromium set STURGEON_SKIP_BROWSER=1 to skip the browser tests (CI insta
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import socket
@@ -171,6 +172,10 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     lr_axis = browser.execute_script("return document.getElementById('plot-slice-0').layout.xaxis.type")
     assert lr_axis == "log"
     assert browser.execute_script("return document.getElementById('plot-contour').data.length") == 2
+    importance = browser.execute_script("return document.getElementById('plot-importance').data[0].y")
+    assert sorted(importance) == sorted(["lr", EVIL.replace("<", "&lt;").replace(">", "&gt;"), "opt"])
+    title = browser.execute_script("return document.getElementById('plot-importance').layout.title.text")
+    assert title == "Parameter importance (fANOVA)"
     bars = browser.execute_script(
         "return document.getElementById('plot-timeline').data.reduce((n, t) => n + t.x.length, 0)"
     )
@@ -318,3 +323,36 @@ def test_the_command_binds_127_0_0_1_and_prints_the_token(study_url):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- the report --------------------------------------------------------------------------------------
+def test_the_report_opens_offline_and_shows_every_section(browser, study_url, tmp_path):
+    from sturgeon.visualization._report import SECTIONS
+
+    url, study = study_url
+    out = tmp_path / "report.html"
+    res = subprocess.run(
+        [sys.executable, "-m", "sturgeon", "report", study.name, "--storage", url, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert 'src="http' not in text and "<link" not in text  # nothing to fetch: it opens offline
+    assert EVIL not in text.replace(json.dumps(EVIL), "")  # escaped everywhere
+    browser.get(out.as_uri())
+    _wait(browser, "document.querySelectorAll('.plotly-graph-div').length > 0 && window.Plotly !== undefined")
+    ids = browser.execute_script("return [...document.querySelectorAll('section')].map(s => s.id)")
+    assert ids == list(SECTIONS)
+    drawn = browser.execute_script(
+        "return [...document.querySelectorAll('.plotly-graph-div')].map(d => [d.id, (d.data || []).length])"
+    )
+    assert {d for d, n in drawn if n > 0} >= {"plot-history", "plot-curves", "plot-importance", "plot-parallel"}
+    rows = browser.execute_script("return document.querySelectorAll('#trials-table tbody tr').length")
+    assert rows == sum(t.state is TrialState.COMPLETE for t in study.trials)
+    headers = browser.execute_script(
+        "return [...document.querySelectorAll('#trials-table th')].map(h => h.textContent)"
+    )
+    assert EVIL in headers
+    assert browser.execute_script("return window.alerted") is None

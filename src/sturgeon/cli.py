@@ -453,3 +453,26 @@ def plot(name: str, kind: str, output: Path, storage: str) -> None:
     except ImportError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wrote the {kind} plot of {name!r} to {output}")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write (self-contained: it opens offline and can be mailed).",
+)
+@click.option("--top", default=50, show_default=True, type=click.IntRange(min=1), help="Trials in the table.")
+@_storage_option
+def report(name: str, output: Path, top: int, storage: str) -> None:
+    """Write one self-contained HTML report of a study: plots, tables, the best trial, warnings."""
+    from sturgeon.visualization._report import write_report
+
+    try:
+        with _existing(storage, read_only=True) as backend:
+            write_report(sg.load_study(name, storage=backend), output, top=top)
+    except ImportError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Wrote the report of {name!r} to {output}")

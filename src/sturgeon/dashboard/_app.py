@@ -346,6 +346,40 @@ def create_app(
             analysis_cache[name] = cached
         return JSONResponse(cached[1])
 
+    importance_cache: dict[str, tuple[int, float, dict[str, Any]]] = {}
+
+    async def api_importance(request: Request) -> Response:
+        """Parameter importance of the completed trials: fANOVA when scikit-learn is there and
+        the study is not huge, else PED-ANOVA; recomputed at most every 10 s as the log moves."""
+        import importlib.util
+        import time
+
+        from sturgeon.importance import (
+            FanovaImportanceEvaluator,
+            PedAnovaImportanceEvaluator,
+            get_param_importances,
+        )
+
+        name = request.path_params["name"]
+        got = _view_or_404(name)
+        if not isinstance(got, tuple):
+            return got
+        _, view = got
+        cached = importance_cache.get(name)
+        if cached is None or (cached[0] != view.cursor and time.monotonic() - cached[1] > 10.0):
+            n_done = sum(t.state is TrialState.COMPLETE for t in view.trials())
+            fanova = importlib.util.find_spec("sklearn") is not None and n_done <= 5000
+            method = "fANOVA" if fanova else "PED-ANOVA"
+            evaluator = FanovaImportanceEvaluator(seed=0) if fanova else PedAnovaImportanceEvaluator()
+            body: dict[str, Any] = {"method": method, "importances": {}, "error": None}
+            try:
+                body["importances"] = get_param_importances(studies.study(name), evaluator=evaluator)
+            except (SturgeonError, ValueError) as e:
+                body["error"] = str(e)
+            cached = (view.cursor, time.monotonic(), body)
+            importance_cache[name] = cached
+        return JSONResponse(_safe(cached[2]))
+
     async def api_write(request: Request) -> Response:
         if read_only:
             return JSONResponse({"error": "the dashboard is read-only"}, status_code=403)
@@ -381,6 +415,7 @@ def create_app(
         Route("/api/studies/{name:path}/curves", api_curves),
         Route("/api/studies/{name:path}/trials/{number:int}", api_trial),
         Route("/api/studies/{name:path}/analysis", api_analysis),
+        Route("/api/studies/{name:path}/importance", api_importance),
         Route("/api/studies/{name:path}/{action:str}", api_write, methods=["POST"]),
     ]
     app = Starlette(routes=routes)

@@ -342,6 +342,15 @@ function tableView(data, host) {
   return draw;
 }
 
+async function drawImportance(data) {
+  const d = await getJSON(`/api/studies/${encodeURIComponent(data.name)}/importance`);
+  const target = document.getElementById("plot-importance");
+  const names = Object.keys(d.importances);
+  if (!names.length) { Plotly.purge(target); target.replaceChildren(el("p", { class: "muted" }, `Importance: ${d.error || "not enough completed trials yet"}`)); return; }
+  plot("plot-importance", [{ type: "bar", orientation: "h", x: names.map((n) => d.importances[n]), y: names.map(pt), marker: { color: "#1f6feb" } }],
+    { title: { text: `Parameter importance (${d.method})` }, yaxis: { autorange: "reversed", automargin: true }, margin: { l: 120, r: 10, t: 30, b: 40 } });
+}
+
 async function drawAnalysis(data) {
   const box = document.getElementById("analysis");
   const a = await getJSON(`/api/studies/${encodeURIComponent(data.name)}/analysis`);
@@ -366,6 +375,7 @@ async function studyPage() {
       el("div", { class: "card" }, el("div", { id: "plot-curves", class: "plot" })),
       el("div", { class: "card" }, el("div", { id: "plot-parallel", class: "plot" })),
       el("div", { class: "card" }, el("div", { id: "plot-contour", class: "plot" })),
+      el("div", { class: "card" }, el("div", { id: "plot-importance", class: "plot" })),
       el("div", { class: "card" }, el("div", { id: "plot-timeline", class: "plot" })),
       el("div", { class: "card", id: "analysis-card" }, el("h2", {}, "Ranges"), el("div", { id: "analysis" }))),
     el("h2", {}, "Slices"), el("div", { class: "grid", id: "slices" }),
@@ -398,6 +408,7 @@ async function studyPage() {
       drawTable();
       await drawCurves(data, trials);
       await drawAnalysis(data);
+      await drawImportance(data);
       ready();
     } finally { busy = false; }
   }
