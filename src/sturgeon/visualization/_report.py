@@ -80,7 +80,8 @@ def build_report(study: Study, *, top: int = 50) -> str:
     )
     if done:
         best = study.best_trial
-        rows = [["value", best.value], ["trial", best.number]] + [[f"param {k}", v] for k, v in best.params.items()]
+        rows: list[list[Any]] = [["value", best.value], ["trial", best.number]]
+        rows += [[f"param {k}", v] for k, v in best.params.items()]
         rows += [[f"user attr {k}", v] for k, v in best.user_attrs.items()]
         section("best", "Best trial", _table(["", ""], rows, "best-table"))
     else:
@@ -105,8 +106,9 @@ def build_report(study: Study, *, top: int = 50) -> str:
             warnings = [str(e)]
     body = "".join(f'<div class="warn">{_e(w)}</div>' for w in warnings) or '<p class="muted">no range warnings</p>'
     if ranges:
-        rows = [[k, repr(d)] for k, d in ranges.items()]
-        body += _table(["parameter", "narrowed range (best 20 %)"], rows, "ranges-table")
+        body += _table(
+            ["parameter", "narrowed range (best 20 %)"], [[k, repr(d)] for k, d in ranges.items()], "ranges-table"
+        )
     section("ranges", "Ranges", body)
     names = sorted({k for t in trials for k in t.params})
     sign = 1.0 if study.direction == "minimize" else -1.0
