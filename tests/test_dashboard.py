@@ -159,12 +159,13 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
         "return document.getElementById('plot-curves').data.filter(t => t.meta && t.meta.trial !== undefined).length"
     )
     assert curves == len(with_reports)
-    dims = browser.execute_script("return document.getElementById('plot-parallel').data[0].dimensions.length")
-    assert dims == 4  # three parameters and the value
-    n_parallel = browser.execute_script(
-        "return document.getElementById('plot-parallel').data[0].dimensions[3].values.length"
+    parallel = browser.execute_script("return document.getElementById('plot-parallel').dataset")
+    assert parallel["axes"] == "4" and parallel["lines"] == str(len(done))  # three parameters and the value
+    segments = browser.execute_script(
+        "return document.getElementById('plot-parallel').data"
+        ".reduce((n, t) => n + t.x.filter(v => v === null).length, 0)"
     )
-    assert n_parallel == len(done)
+    assert segments == len(done)  # one polyline per completed trial
     slices = browser.execute_script(
         "return [...document.querySelectorAll('#slices .plot')].map(p => p.data[0].x.length)"
     )
@@ -175,9 +176,9 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     importance = browser.execute_script("return document.getElementById('plot-importance').data[0].y")
     assert sorted(importance) == sorted(["lr", EVIL.replace("<", "&lt;").replace(">", "&gt;"), "opt"])
     title = browser.execute_script("return document.getElementById('plot-importance').layout.title.text")
-    assert title == "Parameter importance (fANOVA)"
+    assert title in ("Parameter importance (fANOVA)", "Parameter importance (PED-ANOVA)")
     bars = browser.execute_script(
-        "return document.getElementById('plot-timeline').data.reduce((n, t) => n + t.x.length, 0)"
+        "return document.getElementById('plot-timeline').data.reduce((n, t) => n + t.meta.bars, 0)"
     )
     assert bars == len(trials)
     rows = browser.execute_script("return document.querySelectorAll('#trials tbody tr').length")

@@ -221,12 +221,53 @@ function dimension(trials, name) {
   return { label: pt(name), values: trials.map((t) => cats.indexOf(fmt(t.params[name]))), tickvals: cats.map((_, i) => i), ticktext: cats.map(pt) };
 }
 
+const MAX_LINES = 400;
 function drawParallel(data, trials) {
-  const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  // plain SVG polylines over normalized axes (plotly's parcoords needs WebGL, slow without a GPU);
+  // big studies draw the best and the latest MAX_LINES / 2 each
+  let done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
+  const total = done.length;
+  if (done.length > MAX_LINES) {
+    const b = better(data.direction);
+    const bestFirst = [...done].sort((x, y) => (b(x.value, y.value) ? -1 : 1));
+    const keep = new Set([...bestFirst.slice(0, MAX_LINES / 2), ...done.slice(-MAX_LINES / 2)].map((t) => t.number));
+    done = done.filter((t) => keep.has(t.number));
+  }
   const dims = data.columns.map((c) => dimension(done, c));
   dims.push({ label: "value", values: done.map((t) => t.value) });
-  plot("plot-parallel", [{ type: "parcoords", dimensions: dims, line: { color: done.map((t) => t.value), colorscale: "Viridis",
-    reversescale: data.direction === "minimize", showscale: true } }], { title: { text: "Parallel coordinates" }, margin: { l: 60, r: 60, t: 60, b: 30 } });
+  const norm = dims.map((d) => {
+    const v = d.values.filter((x) => typeof x === "number");
+    const lo = Math.min(...v), hi = Math.max(...v);
+    return (x) => (x === null || x === undefined ? null : hi > lo ? (x - lo) / (hi - lo) : 0.5);
+  });
+  const xs = [], ys = [], colors = [];
+  const vals = done.map((t) => t.value), vlo = Math.min(...vals), vhi = Math.max(...vals);
+  const byValue = (v) => (vhi > vlo ? (v - vlo) / (vhi - vlo) : 0.5);
+  const traces = [];
+  const bins = 8;  // one trace per colour band keeps it to a few SVG paths
+  for (let k = 0; k < bins; k++) traces.push({ type: "scatter", mode: "lines", x: [], y: [], hoverinfo: "skip", line: { width: 1 }, opacity: 0.6 });
+  const scale = ["#0d0887", "#5302a3", "#8b0aa5", "#b83289", "#db5c68", "#f48849", "#febd2a", "#f0f921"];
+  done.forEach((t, i) => {
+    let r = byValue(t.value);
+    if (data.direction === "minimize") r = 1 - r;
+    const tr = traces[Math.min(bins - 1, Math.floor(r * bins))];
+    dims.forEach((d, j) => { tr.x.push(j); tr.y.push(norm[j](d.values[i])); });
+    tr.x.push(null); tr.y.push(null);
+  });
+  traces.forEach((tr, k) => { tr.line.color = scale[k]; });
+  const ticks = dims.map((d) => d.label);
+  const annotations = dims.map((d, j) => {
+    const v = d.values.filter((x) => x !== null && x !== undefined);
+    const lo = Math.min(...v), hi = Math.max(...v);
+    const txt = d.ticktext ? d.ticktext.join(" · ") : `${fmt(lo)} … ${fmt(hi)}`;
+    return { x: j, y: -0.08, yref: "y", text: txt, showarrow: false, font: { size: 10 } };
+  });
+  plot("plot-parallel", traces, { title: { text: `Parallel coordinates (${done.length} of ${total} trials)` },
+    xaxis: { tickvals: dims.map((_, j) => j), ticktext: ticks, range: [-0.3, dims.length - 0.7], showgrid: true },
+    yaxis: { visible: false, range: [-0.15, 1.05] }, annotations });
+  const gd = document.getElementById("plot-parallel");
+  gd.dataset.lines = String(done.length);
+  gd.dataset.axes = String(dims.length);
 }
 
 function drawSlices(data, trials) {
@@ -275,17 +316,28 @@ function drawContour(data, trials) {
 }
 
 function drawTimeline(data, trials) {
-  const shown = trials.filter((t) => t.start).slice(-2000);
+  // one line segment per trial (start to end), one trace per state: cheap for thousands of trials
+  const shown = trials.filter((t) => t.start).slice(-5000);
   const now = Date.now() / 1000;
   const byState = {};
+  const rows = new Map();
   for (const t of shown) {
-    const s = (byState[t.state] = byState[t.state] || { x: [], base: [], y: [], text: [] });
-    s.base.push(new Date(t.start * 1000)); s.x.push(((t.end || now) - t.start) * 1000);
-    s.y.push(pt(t.worker ? `${t.worker}` : `trial ${t.number}`)); s.text.push(`#${t.number} ${t.state.toLowerCase()}`);
+    const key = t.worker ? String(t.worker) : `trial ${t.number}`;
+    if (!rows.has(key)) rows.set(key, rows.size);
   }
-  plot("plot-timeline", Object.entries(byState).map(([state, s]) => ({ type: "bar", orientation: "h", name: state, base: s.base, x: s.x, y: s.y,
-    text: s.text, hoverinfo: "text", marker: { color: STATE_COLORS[state] } })), { title: { text: "Timeline" }, barmode: "overlay",
-    xaxis: { type: "date" }, yaxis: { type: "category", autorange: "reversed" }, showlegend: true, margin: { l: 90, r: 10, t: 30, b: 40 } });
+  const perTrial = rows.size === shown.length;
+  for (const t of shown) {
+    const s = (byState[t.state] = byState[t.state] || { x: [], y: [], text: [], n: 0 });
+    const row = perTrial ? t.number : rows.get(String(t.worker));
+    s.x.push(new Date(t.start * 1000), new Date((t.end || now) * 1000), null);
+    s.y.push(row, row, null);
+    s.text.push(`#${t.number} ${t.state.toLowerCase()}`, `#${t.number} ${t.state.toLowerCase()}`, "");
+    s.n += 1;
+  }
+  plot("plot-timeline", Object.entries(byState).map(([state, s]) => ({ type: "scatter", mode: "lines", name: state,
+    x: s.x, y: s.y, text: s.text, hoverinfo: "text", line: { color: STATE_COLORS[state], width: 4 }, meta: { bars: s.n } })),
+    { title: { text: "Timeline" }, xaxis: { type: "date" }, yaxis: { title: { text: perTrial ? "trial" : "worker" }, autorange: "reversed" },
+      showlegend: true, margin: { l: 60, r: 10, t: 30, b: 40 } });
 }
 
 function tableView(data, host) {
@@ -392,7 +444,9 @@ async function studyPage() {
     if (busy) return;
     busy = true;
     try {
+      const t0 = performance.now();
       const { moved } = await data.update();
+      window.sturgeonFetchMs = performance.now() - t0;
       if (!moved && !first) return;
       const s = data.summary;
       document.getElementById("mode").textContent = data.readOnly ? "read-only" : "";
@@ -400,15 +454,16 @@ async function studyPage() {
         ...Object.entries(s.states).filter(([, n]) => n).map(([k, n]) => el("span", { class: `state-${k}` }, `${k.toLowerCase()} `, el("b", {}, n))),
         el("span", {}, "best ", el("b", { id: "best-value" }, fmt(s.best_value))));
       const trials = data.trials();
-      drawHistory(data, trials);
-      drawParallel(data, trials);
-      drawSlices(data, trials);
-      drawContour(data, trials);
-      drawTimeline(data, trials);
-      drawTable();
-      await drawCurves(data, trials);
-      await drawAnalysis(data);
-      await drawImportance(data);
+      const timings = (window.sturgeonTimings = {});
+      const timed = async (name, fn) => { const t0 = performance.now(); await fn(); timings[name] = performance.now() - t0; };
+      await timed("history", () => drawHistory(data, trials));
+      await timed("parallel", () => drawParallel(data, trials));
+      await timed("slices", () => drawSlices(data, trials));
+      await timed("contour", () => drawContour(data, trials));
+      await timed("timeline", () => drawTimeline(data, trials));
+      await timed("table", () => drawTable());
+      await Promise.all([timed("curves", () => drawCurves(data, trials)), timed("analysis", () => drawAnalysis(data)),
+        timed("importance", () => drawImportance(data))]);
       ready();
     } finally { busy = false; }
   }
