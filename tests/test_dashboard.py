@@ -156,7 +156,7 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     history = browser.execute_script(js, "plot-history")
     assert history == [len(done), len(done)]  # values and the best-so-far line
     curves = browser.execute_script(
-        "return document.getElementById('plot-curves').data.filter(t => t.meta && t.meta.trial !== undefined).length"
+        "return document.getElementById('plot-curves').data.reduce((n, t) => n + ((t.meta || {}).trials || []).length, 0)"
     )
     assert curves == len(with_reports)
     parallel = browser.execute_script("return document.getElementById('plot-parallel').dataset")
@@ -167,10 +167,10 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     )
     assert segments == len(done)  # one polyline per completed trial
     slices = browser.execute_script(
-        "return [...document.querySelectorAll('#slices .plot')].map(p => p.data[0].x.length)"
+        "return document.getElementById('plot-slices').data.map(t => [t.meta.param, t.x.length])"
     )
-    assert slices == [len(done)] * 3
-    lr_axis = browser.execute_script("return document.getElementById('plot-slice-0').layout.xaxis.type")
+    assert slices == [[name, len(done)] for name in ("lr", EVIL, "opt")]
+    lr_axis = browser.execute_script("return document.getElementById('plot-slices').layout.xaxis.type")
     assert lr_axis == "log"
     assert browser.execute_script("return document.getElementById('plot-contour').data.length") == 2
     importance = browser.execute_script("return document.getElementById('plot-importance').data[0].y")

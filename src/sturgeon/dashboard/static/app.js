@@ -146,6 +146,8 @@ class StudyData {
   }
 }
 
+// WebGL scatter for many points (SVG markers cost a DOM node each)
+function sc(n) { return n > 1500 ? "scattergl" : "scatter"; }
 function better(direction) { return direction === "maximize" ? (a, b) => a > b : (a, b) => a < b; }
 function plot(id, traces, layout) {
   const base = { margin: { l: 50, r: 10, t: 30, b: 40 }, showlegend: false, hovermode: "closest" };
@@ -159,7 +161,7 @@ function drawHistory(data, trials) {
   const bx = [], by = [];
   for (const t of done) { if (best === null || b(t.value, best)) best = t.value; bx.push(t.number); by.push(best); }
   plot("plot-history", [
-    { type: "scatter", mode: "markers", name: "value", x: done.map((t) => t.number), y: done.map((t) => t.value),
+    { type: sc(done.length), mode: "markers", name: "value", x: done.map((t) => t.number), y: done.map((t) => t.value),
       marker: { size: 5, color: "#90a4ae" }, text: done.map((t) => `#${t.number}`) },
     { type: "scatter", mode: "lines", name: "best so far", x: bx, y: by, line: { color: "#1f6feb", shape: "hv" } },
   ], { title: { text: "Best value so far" }, xaxis: { title: { text: "trial" } }, yaxis: { title: { text: "value" } } });
@@ -182,12 +184,14 @@ async function drawCurves(data, trials) {
   const traces = [];
   const ends = { PRUNED: { x: [], y: [], text: [] }, PAUSED: { x: [], y: [], text: [] } };
   const marks = { x: [], y: [], text: [] };
+  const lines = {};
   for (const n of numbers) {
     const c = data.curves.get(n);
     if (!c || !c.iv.length) continue;
-    traces.push({ type: "scatter", mode: "lines", name: `#${n}`, x: c.iv.map((p) => p[0]), y: c.iv.map((p) => p[1]),
-      line: { width: 1, color: STATE_COLORS[c.state] || "#607d8b" }, opacity: c.state === "COMPLETE" ? 0.8 : 0.55,
-      hovertemplate: `#${n} %{x}: %{y}<extra></extra>`, meta: { trial: n } });
+    // one trace per state, the curves separated by gaps: a few SVG paths however many trials
+    const line = (lines[c.state] = lines[c.state] || { x: [], y: [], text: [], trials: [] });
+    for (const p of c.iv) { line.x.push(p[0]); line.y.push(p[1]); line.text.push(`#${n} step ${p[0]}`); }
+    line.x.push(null); line.y.push(null); line.text.push(""); line.trials.push(n);
     if (c.superseded.length) traces.push({ type: "scatter", mode: "lines", x: c.superseded.map((p) => p[0]),
       y: c.superseded.map((p) => p[1]), line: { width: 1, dash: "dot", color: "#9e9e9e" }, hoverinfo: "skip" });
     const last = c.iv[c.iv.length - 1];
@@ -197,6 +201,10 @@ async function drawCurves(data, trials) {
       marks.x.push(at[0]); marks.y.push(at[1]);
       marks.text.push(pt(`#${n} ${ch.action} from step ${ch.step}: ${JSON.stringify(ch.params)}${ch.reason ? " (" + ch.reason + ")" : ""}`));
     }
+  }
+  for (const [state, l] of Object.entries(lines)) {
+    traces.unshift({ type: "scatter", mode: "lines", name: state.toLowerCase(), x: l.x, y: l.y, text: l.text, hoverinfo: "text",
+      line: { width: 1, color: STATE_COLORS[state] || "#607d8b" }, opacity: state === "COMPLETE" ? 0.8 : 0.55, meta: { trials: l.trials } });
   }
   traces.push({ type: "scatter", mode: "markers", name: "pruned", x: ends.PRUNED.x, y: ends.PRUNED.y, text: ends.PRUNED.text,
     marker: { symbol: "x", size: 8, color: STATE_COLORS.PRUNED }, hoverinfo: "text" });
@@ -271,20 +279,27 @@ function drawParallel(data, trials) {
 }
 
 function drawSlices(data, trials) {
-  const box = document.getElementById("slices");
+  // one figure, a panel per parameter (one WebGL context however many parameters)
   const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
-  box.replaceChildren();
+  const cols = Math.min(4, Math.max(1, data.columns.length));
+  const rows = Math.max(1, Math.ceil(data.columns.length / cols));
+  const target = document.getElementById("plot-slices");
+  target.style.height = `${rows * 240}px`;
+  const traces = [];
+  const layout = { grid: { rows, columns: cols, pattern: "independent", xgap: 0.08, ygap: 0.25 }, margin: { l: 45, r: 10, t: 30, b: 35 },
+    annotations: [] };
   data.columns.forEach((c, i) => {
-    const id = `plot-slice-${i}`;
-    box.append(el("div", { class: "card" }, el("div", { id, class: "plot small", dataset: { param: c } })));
-    const rows = done.filter((t) => c in t.params);
-    const numeric = numericColumn(rows, c);
-    const x = rows.map((t) => (numeric ? t.params[c] : pt(fmt(t.params[c]))));
+    const held = done.filter((t) => c in t.params);
+    const numeric = numericColumn(held, c);
+    const x = held.map((t) => (numeric ? t.params[c] : pt(fmt(t.params[c]))));
     const pos = x.filter((v) => typeof v === "number");
     const log = numeric && pos.length > 2 && pos.every((v) => v > 0) && Math.max(...pos) / Math.min(...pos) > 100;
-    plot(id, [{ type: "scatter", mode: "markers", x, y: rows.map((t) => t.value), marker: { size: 5, color: rows.map((t) => t.number), colorscale: "Blues" },
-      text: rows.map((t) => `#${t.number}`) }], { title: { text: pt(c) }, xaxis: { type: log ? "log" : numeric ? "linear" : "category" }, margin: { l: 45, r: 10, t: 30, b: 35 } });
+    const k = i === 0 ? "" : String(i + 1);
+    traces.push({ type: sc(done.length), mode: "markers", x, y: held.map((t) => t.value), xaxis: `x${k}`, yaxis: `y${k}`,
+      marker: { size: 4, color: held.map((t) => t.number), colorscale: "Blues" }, text: held.map((t) => `#${t.number}`), meta: { param: c } });
+    layout[`xaxis${k}`] = { type: log ? "log" : numeric ? "linear" : "category", title: { text: pt(c) } };
   });
+  plot("plot-slices", traces, layout);
 }
 
 function drawContour(data, trials) {
@@ -311,7 +326,7 @@ function drawContour(data, trials) {
   const axis = (lo, hi) => Array.from({ length: G }, (_, i) => lo + ((i + 0.5) * (hi - lo)) / G);
   plot("plot-contour", [
     { type: "contour", x: axis(a0, a1), y: axis(b0, b1), z, connectgaps: true, colorscale: "Viridis", reversescale: data.direction === "minimize" },
-    { type: "scatter", mode: "markers", x: sa.v, y: sb.v, marker: { size: 4, color: "#fff", line: { width: 1, color: "#333" } }, text: rows.map((t) => `#${t.number}`) },
+    { type: sc(rows.length), mode: "markers", x: sa.v, y: sb.v, marker: { size: 4, color: "#fff", line: { width: 1, color: "#333" } }, text: rows.map((t) => `#${t.number}`) },
   ], { title: { text: pt(`Contour: ${a} × ${b}`) }, xaxis: { title: { text: pt(sa.log ? `log10 ${a}` : a) } }, yaxis: { title: { text: pt(sb.log ? `log10 ${b}` : b) } } });
 }
 
@@ -394,8 +409,8 @@ function tableView(data, host) {
   return draw;
 }
 
-async function drawImportance(data) {
-  const d = await getJSON(`/api/studies/${encodeURIComponent(data.name)}/importance`);
+async function drawImportance(data, pending) {
+  const d = await (pending || getJSON(`/api/studies/${encodeURIComponent(data.name)}/importance`));
   const target = document.getElementById("plot-importance");
   const names = Object.keys(d.importances);
   if (!names.length) { Plotly.purge(target); target.replaceChildren(el("p", { class: "muted" }, `Importance: ${d.error || "not enough completed trials yet"}`)); return; }
@@ -403,9 +418,9 @@ async function drawImportance(data) {
     { title: { text: `Parameter importance (${d.method})` }, yaxis: { autorange: "reversed", automargin: true }, margin: { l: 120, r: 10, t: 30, b: 40 } });
 }
 
-async function drawAnalysis(data) {
+async function drawAnalysis(data, pending) {
   const box = document.getElementById("analysis");
-  const a = await getJSON(`/api/studies/${encodeURIComponent(data.name)}/analysis`);
+  const a = await (pending || getJSON(`/api/studies/${encodeURIComponent(data.name)}/analysis`));
   box.replaceChildren(...a.warnings.map((w) => el("div", { class: "warn" }, w)));
   const names = Object.keys(a.ranges);
   if (names.length) box.append(el("table", { id: "ranges" }, el("thead", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "narrowed range (best 20 %)"))),
@@ -430,7 +445,7 @@ async function studyPage() {
       el("div", { class: "card" }, el("div", { id: "plot-importance", class: "plot" })),
       el("div", { class: "card" }, el("div", { id: "plot-timeline", class: "plot" })),
       el("div", { class: "card", id: "analysis-card" }, el("h2", {}, "Ranges"), el("div", { id: "analysis" }))),
-    el("h2", {}, "Slices"), el("div", { class: "grid", id: "slices" }),
+    el("h2", {}, "Slices"), el("div", { class: "card" }, el("div", { id: "plot-slices" })),
     el("h2", {}, "Trials"), tableHost,
     el("h2", {}, "Enqueue a configuration"),
     el("div", { class: "controls" }, enqueueBox, el("button", { id: "enqueue", on: { click: async () => {
@@ -454,6 +469,11 @@ async function studyPage() {
         ...Object.entries(s.states).filter(([, n]) => n).map(([k, n]) => el("span", { class: `state-${k}` }, `${k.toLowerCase()} `, el("b", {}, n))),
         el("span", {}, "best ", el("b", { id: "best-value" }, fmt(s.best_value))));
       const trials = data.trials();
+      // the server answers these while the page draws the rest
+      const base = `/api/studies/${encodeURIComponent(data.name)}`;
+      const analysis = getJSON(`${base}/analysis`), importance = getJSON(`${base}/importance`);
+      const curvesLoaded = data.loadCurves(curveTrials(data, trials));
+      analysis.catch(() => {}); importance.catch(() => {}); curvesLoaded.catch(() => {});
       const timings = (window.sturgeonTimings = {});
       const timed = async (name, fn) => { const t0 = performance.now(); await fn(); timings[name] = performance.now() - t0; };
       await timed("history", () => drawHistory(data, trials));
@@ -462,8 +482,8 @@ async function studyPage() {
       await timed("contour", () => drawContour(data, trials));
       await timed("timeline", () => drawTimeline(data, trials));
       await timed("table", () => drawTable());
-      await Promise.all([timed("curves", () => drawCurves(data, trials)), timed("analysis", () => drawAnalysis(data)),
-        timed("importance", () => drawImportance(data))]);
+      await Promise.all([timed("curves", async () => { await curvesLoaded; await drawCurves(data, trials); }),
+        timed("analysis", () => drawAnalysis(data, analysis)), timed("importance", () => drawImportance(data, importance))]);
       ready();
     } finally { busy = false; }
   }
