@@ -156,7 +156,8 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     history = browser.execute_script(js, "plot-history")
     assert history == [len(done), len(done)]  # values and the best-so-far line
     curves = browser.execute_script(
-        "return document.getElementById('plot-curves').data.reduce((n, t) => n + ((t.meta || {}).trials || []).length, 0)"
+        "return document.getElementById('plot-curves').data"
+        ".reduce((n, t) => n + ((t.meta || {}).trials || []).length, 0)"
     )
     assert curves == len(with_reports)
     parallel = browser.execute_script("return document.getElementById('plot-parallel').dataset")
@@ -283,6 +284,9 @@ def test_writes_need_the_token_and_change_nothing_without_it(study_url):
     assert r.status_code == 400 and "enqueue" in r.json()["error"]
     r = client.post(f"{base}/set", json={"trial": 0, "params": {"lr": "0.1"}}, headers={"X-Sturgeon-Token": TOKEN})
     assert r.status_code == 400 and "trial 0" in r.json()["error"]  # finished: no live change
+    r = client.post(f"{base}/stop_study", json={"reason": "enough"}, headers={"X-Sturgeon-Token": TOKEN})
+    study._view.sync()
+    assert r.status_code == 200 and study._view.system_attrs["stop_requested"]["reason"] == "enough"
     ro = TestClient(create_app(url, token=TOKEN, read_only=True))
     r = ro.post(f"{base}/enqueue", json={"params": {"lr": 0.1}}, headers={"X-Sturgeon-Token": TOKEN})
     assert r.status_code == 403 and len(study.trials) == before + 1

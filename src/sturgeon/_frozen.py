@@ -10,8 +10,9 @@ from typing import Any
 
 from sturgeon.space import Distribution
 
-__all__ = ["EXCLUDED_ATTR", "FrozenTrial", "LiveChange", "TrialState"]
+__all__ = ["EXCLUDED_ATTR", "WORKER_ATTR", "FrozenTrial", "LiveChange", "TrialState"]
 
+WORKER_ATTR = "worker"  # system attribute: "host:pid/executor:thread" of the worker that ran (or last resumed) it
 EXCLUDED_ATTR = "excluded"  # system attribute: {"reason", "by", "time"} while a person excludes the trial
 
 
@@ -147,6 +148,14 @@ class FrozenTrial:
     def last_step(self) -> int | None:
         """The largest step reported, or None."""
         return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
+    def worker(self) -> str | None:
+        """The worker that ran the trial (its last run, for a resumed one): host, process,
+        executor and thread, e.g. ``"node1:4242/thread:sturgeon-worker-0"``; None for a trial
+        from a plain ``ask``."""
+        w = self.system_attrs.get(WORKER_ATTR)
+        return None if w is None else str(w)
 
     @property
     def excluded(self) -> bool:

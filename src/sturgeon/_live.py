@@ -13,6 +13,7 @@ import json
 import math
 import os
 import socket
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,6 +45,14 @@ _WHERE = {
     "stop": (TrialState.RUNNING, TrialState.PAUSED),
     "rewind": (TrialState.RUNNING, TrialState.PAUSED),
 }
+
+
+STOP_ATTR = "stop_requested"  # study attribute: {"id", "by", "reason", "time"} of the last stop asked
+
+
+def worker_name(executor: str) -> str:
+    """This worker's name on a trial's record: host, process, executor and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}/{executor}:{threading.current_thread().name}"
 
 
 def requester() -> str:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sturgeon._checks import short_repr
 from sturgeon._exceptions import GridExhaustedError, InvalidValueError, TrialPruned, TrialStateError
-from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._frozen import WORKER_ATTR, FrozenTrial, TrialState
+from sturgeon._live import STOP_ATTR, worker_name
 from sturgeon._progress import ProgressBar
+from sturgeon.storage._base import Event, EventKind
 
 if TYPE_CHECKING:
     from sturgeon.study import Objective, Study
@@ -172,12 +174,24 @@ class _Loop:
         self.started = 0
         self.error: BaseException | None = None
         self.halt = threading.Event()
+        # a stop asked from anywhere (Study.stop, `sturgeon stop STUDY`, the dashboard) is a
+        # study attribute: this loop obeys one asked after it started
+        study._view.sync()
+        self.stop_seen = study._view.system_attrs.get(STOP_ATTR)
+
+    def _stop_requested(self) -> bool:
+        request = self.study._view.system_attrs.get(STOP_ATTR)  # the view is synced at every ask
+        if request != self.stop_seen:
+            by = (request or {}).get("by")
+            _log.info("study %r: stop asked by %s; finishing the running trials", self.study.name, by)
+            return True
+        return False
 
     def _next_trial(self) -> Trial | None:
         """The next trial to run (a resumed one first), or None when the loop is done. A new
         trial takes one of the ``n_trials`` slots; a resumed one does not."""
         with self.lock:
-            if self.halt.is_set() or self.study._stop_flag.is_set():
+            if self.halt.is_set() or self.study._stop_flag.is_set() or self._stop_requested():
                 return None
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return None
@@ -223,6 +237,7 @@ class _Loop:
         study = self.study
         trial._resource_cap = self.resource_budget
         self.heartbeat.add(trial.number)  # added at its claim already; this also restarts a stopped thread
+        study._append([Event(EventKind.SYSTEM_ATTR, trial.number, WORKER_ATTR, worker_name("thread"))])
         try:
             try:
                 value = self.func(trial)

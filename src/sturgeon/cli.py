@@ -340,12 +340,20 @@ _request_command(
 
 @main.command()
 @click.argument("name")
-@click.argument("trial", type=click.IntRange(min=0))
+@click.argument("trial", type=click.IntRange(min=0), required=False)
 @_storage_option
 @_reason
 @click.option("--prune", is_flag=True, help="Finish it as PRUNED instead of COMPLETE with its best value.")
-def stop(name: str, trial: int, storage: str, reason: str | None, prune: bool) -> None:
-    """Finish a trial: COMPLETE with its best reported value (PRUNED with --prune)."""
+def stop(name: str, trial: int | None, storage: str, reason: str | None, prune: bool) -> None:
+    """Finish a trial: COMPLETE with its best reported value (PRUNED with --prune). Without
+    TRIAL, stop the study: every worker starts no new trial and finishes its running ones."""
+    if trial is None:
+        if prune:
+            raise click.UsageError("--prune is for one trial: sturgeon stop STUDY TRIAL --prune")
+        with _existing(storage) as backend:
+            sg.load_study(name, storage=backend).stop(reason=reason)
+        click.echo(f"Study {name!r}: stop asked for; its workers finish their running trials and start no new one.")
+        return
     with _existing(storage) as backend:
         t = sg.load_study(name, storage=backend).stop_trial(trial, prune=prune, reason=reason)
     if t.state.is_finished:

@@ -660,9 +660,18 @@ class Study:
             resource_budget=resource_budget,
         )
 
-    def stop(self) -> None:
-        """Ask a running ``optimize`` to finish its current trials and return."""
+    def stop(self, *, reason: str | None = None) -> None:
+        """Ask every running ``optimize`` of this study, in this process or any other that
+        reaches the storage (``sturgeon worker``, another machine), to start no new trial,
+        finish its running ones and return. A recorded study event (who asked, why, when):
+        ``optimize`` calls started after it are not stopped by it."""
+        from sturgeon._live import STOP_ATTR, requester
+
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidValueError(f"stop: reason must be text or None, got {short_repr(reason)}")
         self._stop_flag.set()
+        note = {"id": uuid.uuid4().hex, "by": requester(), "reason": reason, "time": time.time()}
+        self._append([Event(EventKind.SYSTEM_ATTR, None, STOP_ATTR, note)])
 
     # -- live changes (docs/architecture.md, "Live changes") -----------------------------------
     def _live_target(self, number: Any, action: str) -> FrozenTrial:

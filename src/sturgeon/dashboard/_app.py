@@ -188,6 +188,7 @@ def _summary(name: str, direction: str, view: StudyView) -> dict[str, Any]:
         "running": states["RUNNING"],
         "workers": len(workers - {None}) or (1 if states["RUNNING"] else 0),
         "last_activity": last,
+        "stop_requested": _safe(view.system_attrs.get("stop_requested")),
     }
 
 
@@ -498,6 +499,9 @@ def _act(study: Any, action: str, body: Mapping[str, Any]) -> dict[str, Any]:
     if action == "stop":
         study.stop_trial(_number(body), prune=bool(body.get("prune")), reason=reason)
         return {}
+    if action == "stop_study":
+        study.stop(reason=reason)
+        return {}
     if action in ("exclude", "include"):
         n = _number(body)
         if action == "exclude":
@@ -506,7 +510,8 @@ def _act(study: Any, action: str, body: Mapping[str, Any]) -> dict[str, Any]:
             study.include_trial(n, reason=reason)
         return {}
     raise ValueError(
-        f"unknown action {action!r}; one of: enqueue, note, set, pause, resume, stop, rewind, exclude, include"
+        f"unknown action {action!r}; one of: enqueue, note, set, pause, resume, stop, rewind, exclude, include, "
+        "stop_study"
     )
 
 

@@ -447,6 +447,12 @@ async function studyPage() {
       el("div", { class: "card", id: "analysis-card" }, el("h2", {}, "Ranges"), el("div", { id: "analysis" }))),
     el("h2", {}, "Slices"), el("div", { class: "card" }, el("div", { id: "plot-slices" })),
     el("h2", {}, "Trials"), tableHost,
+    el("h2", {}, "Stop the study"),
+    el("div", { class: "controls" }, el("span", { class: "muted" }, "every worker finishes its running trials and starts no new one"),
+      el("button", { id: "stop-study", on: { click: async () => {
+        if (!confirm("Stop every worker of this study?")) return;
+        await write(name, "stop_study", { reason: "stopped from the dashboard" }).catch(() => {});
+      } } }, "stop study")),
     el("h2", {}, "Enqueue a configuration"),
     el("div", { class: "controls" }, enqueueBox, el("button", { id: "enqueue", on: { click: async () => {
       let params;
