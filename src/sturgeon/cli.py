@@ -4,6 +4,7 @@ pause, resume, stop and rewind a running trial from any terminal that reaches th
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -484,3 +485,87 @@ def report(name: str, output: Path, top: int, storage: str) -> None:
     except ImportError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Wrote the report of {name!r} to {output}")
+
+
+def _load_objective(spec: str) -> Callable[..., Any]:
+    """``module:function`` (or ``path/to/file.py:function``), imported from the working folder."""
+    import importlib
+    import importlib.util
+    import sys as _sys
+
+    module_name, sep, func_name = spec.rpartition(":")
+    if not sep or not module_name or not func_name:
+        raise click.BadParameter(
+            f"expected MODULE:FUNCTION (e.g. train:objective), got {spec!r}", param_hint="--objective"
+        )
+    if module_name.endswith(".py"):
+        path = Path(module_name).resolve()
+        if not path.is_file():
+            raise click.BadParameter(f"no file {module_name!r}", param_hint="--objective")
+        loaded = importlib.util.spec_from_file_location(path.stem, path)
+        if loaded is None or loaded.loader is None:  # pragma: no cover - a .py file always has a loader
+            raise click.BadParameter(f"cannot import {module_name!r}", param_hint="--objective")
+        module = importlib.util.module_from_spec(loaded)
+        _sys.modules[path.stem] = module
+        loaded.loader.exec_module(module)
+    else:
+        if "" not in _sys.path and str(Path.cwd()) not in _sys.path:
+            _sys.path.insert(0, str(Path.cwd()))
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as e:
+            raise click.BadParameter(f"cannot import {module_name!r}: {e}", param_hint="--objective") from None
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise click.BadParameter(f"{module_name!r} has no function {func_name!r}", param_hint="--objective")
+    return func
+
+
+@main.command()
+@_storage_option
+@click.option("--study", "study_name", required=True, help="The study to join (it must exist).")
+@click.option("--objective", required=True, help="MODULE:FUNCTION or FILE.py:FUNCTION, the objective to run.")
+@click.option(
+    "--n-trials", type=click.IntRange(min=1), default=None, help="New trials to run (default: until stopped)."
+)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds to run.")
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Trials at once (threads).")
+@click.option(
+    "--catch/--no-catch", default=True, show_default=True, help="An objective's exception fails that trial only."
+)
+def worker(
+    storage: str, study_name: str, objective: str, n_trials: int | None, timeout: float | None, n_jobs: int, catch: bool
+) -> None:
+    """Join a study from any machine that reaches its storage and run trials until N trials,
+    the timeout, a study-wide stop (sturgeon stop STUDY) or SIGTERM / Ctrl-C: the first asks
+    the running trials to finish and starts no new one, a second stops at once."""
+    import signal
+
+    func = _load_objective(objective)
+    with _existing(storage) as backend:
+        study = sg.load_study(study_name, storage=backend)
+        signals = {"n": 0}
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            signals["n"] += 1
+            if signals["n"] > 1:
+                raise KeyboardInterrupt
+            click.echo(f"{signal.Signals(signum).name}: finishing the running trials (again to stop at once)", err=True)
+            study._stop_flag.set()
+
+        old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            before = len(study.trials)
+            study.optimize(
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=(Exception,) if catch else (),
+                show_progress_bar=False,
+            )
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+        ran = [t for t in study.trials[before:] if t.worker and t.worker.split("/")[0].endswith(f":{os.getpid()}")]
+        click.echo(f"worker {os.getpid()}: ran {len(ran)} trials of {study_name!r}")
