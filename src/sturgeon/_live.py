@@ -178,9 +178,10 @@ def parse_assignments(trial: FrozenTrial, assignments: Sequence[str]) -> dict[st
 
 
 # pause reasons after which a trial goes on at once: its worker died, it was rewound, it
-# continues from another trial's checkpoint, or the last optimize's resource budget ran out;
+# continues from another trial's checkpoint, the last optimize's resource budget ran out, or
+# Ctrl-C / SIGTERM stopped it;
 # "rule" waits for its scheduler, "user" for a resume
-GO_ON = ("recovered", "rewind", "exploit", "budget")
+GO_ON = ("recovered", "rewind", "exploit", "budget", "interrupted")
 
 
 def wants_resume(trial: FrozenTrial) -> bool:

@@ -250,7 +250,9 @@ class _Loop:
                 why = _why(e)
                 return self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
             except BaseException as e:
-                if trial.state is TrialState.RUNNING:
+                if trial.state is TrialState.RUNNING and isinstance(e, (KeyboardInterrupt, SystemExit)):
+                    self._finish(trial, lambda: study._interrupted(trial))  # paused or queued again
+                elif trial.state is TrialState.RUNNING:
                     why = _why(e)
                     self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
                 raise

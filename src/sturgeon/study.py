@@ -350,6 +350,16 @@ class Study:
             self._requeue(number, fixed)
         self._view.sync()
 
+    def _interrupted(self, trial: Trial) -> FrozenTrial:
+        """A running trial stopped by Ctrl-C or SIGTERM: PAUSED at its latest checkpoint when it
+        has one (a later ``optimize`` resumes it first), else FAIL with the reason
+        "interrupted" and its parameters queued again once (``retry_of``)."""
+        if trial.checkpoint_steps:
+            return self._pause(trial, trial.checkpoint_steps[-1], "interrupted")
+        frozen = self._finish(trial, TrialState.FAIL, None, "interrupted")
+        self._requeue(trial.number, {**trial._ctx.fixed_params, **trial.params})
+        return frozen
+
     def _requeue(self, number: int, params: Mapping[str, Any]) -> int:
         """Enqueue the parameters of failed trial ``number`` again, as a new WAITING trial."""
         retry = self._storage.create_trial(
