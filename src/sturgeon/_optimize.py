@@ -19,6 +19,11 @@ from sturgeon._live import STOP_ATTR, worker_name
 from sturgeon._progress import ProgressBar
 from sturgeon.storage._base import Event, EventKind
 
+EXECUTORS = ("thread", "process")
+EXECUTOR = "thread"  # how this process runs trials: "process" inside a worker process of executor="process"
+_UNSET: Any = object()
+STOP_SEEN: Any = _UNSET  # in a worker process: the stop request its parent saw at its start
+
 if TYPE_CHECKING:
     from sturgeon.study import Objective, Study
     from sturgeon.trial import Trial
@@ -177,7 +182,7 @@ class _Loop:
         # a stop asked from anywhere (Study.stop, `sturgeon stop STUDY`, the dashboard) is a
         # study attribute: this loop obeys one asked after it started
         study._view.sync()
-        self.stop_seen = study._view.system_attrs.get(STOP_ATTR)
+        self.stop_seen = study._view.system_attrs.get(STOP_ATTR) if STOP_SEEN is _UNSET else STOP_SEEN
 
     def _stop_requested(self) -> bool:
         request = self.study._view.system_attrs.get(STOP_ATTR)  # the view is synced at every ask
@@ -237,7 +242,7 @@ class _Loop:
         study = self.study
         trial._resource_cap = self.resource_budget
         self.heartbeat.add(trial.number)  # added at its claim already; this also restarts a stopped thread
-        study._append([Event(EventKind.SYSTEM_ATTR, trial.number, WORKER_ATTR, worker_name("thread"))])
+        study._append([Event(EventKind.SYSTEM_ATTR, trial.number, WORKER_ATTR, worker_name(EXECUTOR))])
         try:
             try:
                 value = self.func(trial)
@@ -310,10 +315,13 @@ def run_optimize(
     show_progress_bar: bool | None,
     heartbeat_interval: float,
     resource_budget: int | None = None,
+    executor: str = "thread",
 ) -> None:
     if not callable(func):
         raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {short_repr(func)}")
     catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval, resource_budget)
+    if executor not in EXECUTORS:
+        raise InvalidValueError(f"optimize: executor must be one of {list(EXECUTORS)}, got {short_repr(executor)}")
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if show_progress_bar is None:
@@ -321,6 +329,25 @@ def run_optimize(
     study._stop_flag.clear()
     study.fail_stale_trials()
     progress = ProgressBar(enabled=bool(show_progress_bar), n_trials=n_trials, timeout=timeout)
+    if executor == "process":
+        from sturgeon._processes import run_processes
+
+        try:
+            run_processes(
+                study,
+                func,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch_t,
+                callbacks=list(callbacks or ()),
+                progress=progress,
+                heartbeat_interval=heartbeat_interval,
+                resource_budget=resource_budget,
+            )
+        finally:
+            progress.close()
+        return
     heartbeat = _Heartbeat(study, heartbeat_interval)
     loop = _Loop(
         study,

@@ -631,6 +631,7 @@ class Study:
         show_progress_bar: bool | None = None,
         heartbeat_interval: float = 10.0,
         resource_budget: int | None = None,
+        executor: str = "thread",
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
         seconds have passed, the study has trained ``resource_budget`` steps in total
@@ -646,7 +647,13 @@ class Study:
         ``n_trials``, and once ``n_trials`` new trials have started the loop still resumes
         what can be resumed, then returns.
 
-        ``n_jobs`` threads run trials at once (-1: one per CPU). Exceptions listed in
+        ``n_jobs`` threads run trials at once (-1: one per CPU); with ``executor="process"``,
+        ``n_jobs`` worker processes (a study in an SQLite file or on PostgreSQL; the objective
+        travels with cloudpickle, so one defined in ``__main__`` or a notebook works; callbacks
+        and the progress bar run here). Threads are the default: they share the objective's
+        memory (data loaded once, closures that collect results), and PyTorch, NumPy and
+        scikit-learn release the GIL while they compute; processes suit objectives whose own
+        Python code is the work. Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
         FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
         Each trial this call runs has a heartbeat from its creation or claim on, renewed every
@@ -668,6 +675,7 @@ class Study:
             show_progress_bar=show_progress_bar,
             heartbeat_interval=heartbeat_interval,
             resource_budget=resource_budget,
+            executor=executor,
         )
 
     def stop(self, *, reason: str | None = None) -> None:

@@ -1,0 +1,219 @@
+"""``optimize(executor="process")``: trials run in worker processes, each an ``optimize`` loop of
+its own on the same storage (an SQLite file or a PostgreSQL server), so a pure-Python objective
+gets a core per worker instead of sharing one through the GIL.
+
+Each worker is a fresh interpreter (``python -m sturgeon._processes``) that never imports the
+parent's ``__main__``; the objective, the sampler and the pruner travel with cloudpickle, so
+functions defined in ``__main__`` or a notebook work. The parent hands each worker its share of ``n_trials``, runs
+the callbacks and the progress bar on the trials the workers finish (read from the storage),
+and stops the workers through the study-wide stop (``Study.stop``: a callback that stops the
+study stops them all). An exception a worker's objective raised (and ``catch`` did not catch)
+stops the others and is raised here with the worker's traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sturgeon._exceptions import InvalidValueError, SturgeonError
+from sturgeon._frozen import FrozenTrial
+from sturgeon._live import STOP_ATTR
+
+if TYPE_CHECKING:
+    from sturgeon._progress import ProgressBar
+    from sturgeon.study import Study
+
+__all__ = ["WorkerProcessError", "run_processes"]
+
+_log = logging.getLogger("sturgeon")
+POLL_S = 0.2
+
+
+class WorkerProcessError(SturgeonError):
+    """A worker process ended with an error its objective raised (its traceback is in the
+    message) or died without saying why (killed by a signal, out of memory)."""
+
+
+def _worker_main(blob_path: str, url: str, name: str, share: str, index: str, result_path: str) -> int:
+    """One worker process (``python -m sturgeon._processes ...``): its own ``optimize`` loop on
+    the study. Started as a fresh interpreter that never imports the parent's ``__main__``."""
+    import json
+    import traceback
+    from pathlib import Path
+
+    import cloudpickle
+
+    import sturgeon as sg
+    from sturgeon import _optimize
+
+    def result(kind: str, text: str | None) -> None:
+        Path(result_path).write_text(json.dumps({"kind": kind, "index": int(index), "text": text}))
+
+    try:
+        func, sampler, pruner, seed, options, stop_seen = cloudpickle.loads(Path(blob_path).read_bytes())
+        _optimize.EXECUTOR = "process"
+        _optimize.STOP_SEEN = stop_seen  # a stop asked before this worker started still counts
+        study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
+        study.optimize(
+            func, n_trials=None if share == "-" else int(share), n_jobs=1, show_progress_bar=False, **options
+        )
+        result("done", None)
+        return 0
+    except KeyboardInterrupt:
+        result("interrupted", None)
+        return 130
+    except BaseException as e:  # every failure goes back to the parent, which raises it
+        result("error", f"{type(e).__name__}: {e}\n\nin worker process {index}:\n{traceback.format_exc()}")
+        return 1
+
+
+def _dumps(cloudpickle: Any, obj: Any) -> bytes:
+    """cloudpickle, with locks sent as new locks (samplers and pruners hold some for threads)."""
+    import collections
+    import io
+    import threading
+
+    locks = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
+
+    class Pickler(cloudpickle.Pickler):
+        dispatch_table: ClassVar[Any] = collections.ChainMap(
+            {t: (lambda _lock, make=make: (make, ())) for t, make in locks.items()},
+            cloudpickle.Pickler.dispatch_table,
+        )
+
+    buf = io.BytesIO()
+    Pickler(buf).dump(obj)
+    return buf.getvalue()
+
+
+def run_processes(
+    study: Study,
+    func: Callable[..., Any],
+    *,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: tuple[type[BaseException], ...],
+    callbacks: Sequence[Callable[[Study, FrozenTrial], None]],
+    progress: ProgressBar,
+    heartbeat_interval: float,
+    resource_budget: int | None,
+) -> None:
+    try:
+        import cloudpickle
+    except ImportError as e:  # pragma: no cover - cloudpickle is a dependency
+        raise ImportError("executor='process' needs cloudpickle: pip install cloudpickle") from e
+    url = getattr(study.storage, "url", None)
+    if not isinstance(url, str):
+        raise InvalidValueError(
+            "optimize: executor='process' needs a study in a database that processes share (storage="
+            "'sqlite:///file.db' or a PostgreSQL URL); this study is in memory: use executor='thread'"
+        )
+    options = {
+        "timeout": timeout,
+        "catch": catch,
+        "heartbeat_interval": heartbeat_interval,
+        "resource_budget": resource_budget,
+    }
+    try:
+        study._view.sync()
+        stop_seen = study._view.system_attrs.get(STOP_ATTR)
+        blob = _dumps(cloudpickle, (func, study.sampler, study.pruner, study._seed, options, stop_seen))
+    except Exception as e:
+        raise InvalidValueError(f"optimize: executor='process' cannot send the objective to a worker: {e}") from e
+    if n_trials is not None:
+        shares: list[int | None] = [n_trials // n_jobs + (i < n_trials % n_jobs) for i in range(n_jobs)]
+        shares = [s for s in shares if s]
+    else:
+        shares = [None] * n_jobs
+    study._view.sync()
+    seen = {t.number for t in study._view.trials() if t.state.is_finished}
+    errors: list[str] = []
+    reported: set[int] = set()
+    with tempfile.TemporaryDirectory(prefix="sturgeon-workers-") as tmp:
+        blob_path = Path(tmp) / "objective.pkl"
+        blob_path.write_bytes(blob)
+        env = dict(os.environ)
+        # the objective's own modules (pickled by reference) import as they do here
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        results = [Path(tmp) / f"result-{i}.json" for i in range(len(shares))]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "sturgeon._processes",
+                    str(blob_path),
+                    url,
+                    study.name,
+                    "-" if share is None else str(share),
+                    str(i),
+                    str(results[i]),
+                ],
+                env=env,
+            )
+            for i, share in enumerate(shares)
+        ]
+
+        def drain() -> None:
+            for i, path in enumerate(results):
+                if i in reported or not path.exists() or procs[i].poll() is None:
+                    continue
+                reported.add(i)
+                got = json.loads(path.read_text())
+                if got["kind"] == "error":
+                    errors.append(got["text"])
+                    if not study._stop_flag.is_set():
+                        study.stop(reason=f"worker process {i} failed")
+
+        def finished() -> None:
+            study._view.sync()
+            for t in study._view.trials():
+                if t.state.is_finished and t.number not in seen:
+                    seen.add(t.number)
+                    for cb in callbacks:
+                        cb(study, t)
+                    progress.update(study, t)
+
+        try:
+            while any(p.poll() is None for p in procs):
+                drain()
+                finished()
+                time.sleep(POLL_S)
+            drain()
+            finished()
+        except KeyboardInterrupt:  # the workers got the same Ctrl-C: each pauses or re-queues its trial
+            for p in procs:
+                _wait(p, 30)
+            raise
+        except BaseException:  # a callback failed: the workers stop as for study.stop()
+            study.stop(reason="the optimize call that started the worker processes failed")
+            for p in procs:
+                _wait(p, 60)
+            raise
+    for i, p in enumerate(procs):
+        if i not in reported and p.returncode != 0:
+            errors.append(f"worker process {i} ended with exit code {p.returncode} without a result")
+    if errors:
+        raise WorkerProcessError(errors[0] + (f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""))
+
+
+def _wait(proc: subprocess.Popen[bytes], seconds: float) -> None:
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        proc.wait(10)
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main(*sys.argv[1:7]))

@@ -1,0 +1,92 @@
+"""optimize(executor="process"): trials run in worker processes on one SQLite study; an objective
+from __main__ (a real script) and a closure work (cloudpickle); callbacks and study.stop() run in
+the parent; an objective's exception comes back with the worker's traceback; clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import sturgeon as sg
+from sturgeon import TrialState
+
+SCRIPT = """
+import os, sys
+import sturgeon as sg
+
+def objective(trial):          # defined in __main__: travels with cloudpickle
+    x = trial.suggest_float("x", -5, 5)
+    total = 0
+    for i in range(20000):     # pure Python work
+        total += i % 7
+    return (x - 1) ** 2 + total * 0.0
+
+seen = []
+study = sg.create_study(storage=sys.argv[1], name="p", sampler="tpe", seed=0)
+study.optimize(objective, n_trials=8, n_jobs=2, executor="process", callbacks=[lambda s, t: seen.append(t.number)])
+print(sorted(seen))
+print(os.getpid())
+"""
+
+
+def test_an_objective_from_main_runs_in_worker_processes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT)
+    res = subprocess.run([sys.executable, str(script), url], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    seen, parent = res.stdout.strip().splitlines()
+    assert seen == str(list(range(8)))  # every trial's callback ran in the parent
+    trials = sg.load_study("p", storage=url).trials
+    assert len(trials) == 8 and all(t.state is TrialState.COMPLETE for t in trials)
+    pids = {t.worker.split("/")[0].rsplit(":", 1)[1] for t in trials}
+    assert len(pids) == 2 and parent not in pids
+    assert all(t.worker.split("/")[1].startswith("process:") for t in trials)
+
+
+def test_a_closure_and_a_stop_from_a_callback(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    study = sg.create_study(storage=url, sampler="random", seed=0)
+    offset = 3.0  # captured by the closure
+
+    def objective(trial):
+        import time
+
+        time.sleep(0.05)
+        return trial.suggest_float("x", 0, 1) + offset
+
+    def stop_at_four(s, t):
+        if len([x for x in s.trials if x.state is TrialState.COMPLETE]) >= 4:
+            s.stop(reason="enough")
+
+    study.optimize(objective, n_trials=200, n_jobs=2, executor="process", callbacks=[stop_at_four])
+    trials = study.trials
+    assert 4 <= len(trials) < 200
+    assert all(t.state is TrialState.COMPLETE and t.value >= 3.0 for t in trials)
+
+
+def _boom(trial):
+    trial.suggest_float("x", 0, 1)
+    raise RuntimeError("the objective broke")
+
+
+def test_an_objective_error_comes_back_with_the_workers_traceback(tmp_path):
+    study = sg.create_study(storage=f"sqlite:///{tmp_path / 'e.db'}", sampler="random", seed=0)
+    with pytest.raises(sg.SturgeonError, match="the objective broke") as info:
+        study.optimize(_boom, n_trials=4, n_jobs=2, executor="process")
+    assert "in worker process" in str(info.value) and "Traceback" in str(info.value)
+    assert not [t for t in study.trials if t.state is TrialState.RUNNING]
+    study.optimize(_boom, n_trials=4, n_jobs=2, executor="process", catch=RuntimeError)  # caught: goes on
+    assert sum(t.state is TrialState.FAIL for t in study.trials) >= 4
+
+
+def test_process_executor_needs_a_shared_database_and_a_known_name():
+    study = sg.create_study(sampler="random")
+    with pytest.raises(sg.InvalidValueError, match="executor='process' needs a study in a database"):
+        study.optimize(_boom, n_trials=1, n_jobs=2, executor="process")
+    with pytest.raises(sg.InvalidValueError, match=r"executor must be one of \['thread', 'process'\]"):
+        study.optimize(_boom, n_trials=1, executor="ray?")
+    assert study.trials == [] and os.getpid() > 0
