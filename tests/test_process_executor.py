@@ -90,3 +90,69 @@ def test_process_executor_needs_a_shared_database_and_a_known_name():
     with pytest.raises(sg.InvalidValueError, match=r"executor must be one of \['thread', 'process'\]"):
         study.optimize(_boom, n_trials=1, executor="ray?")
     assert study.trials == [] and os.getpid() > 0
+
+
+def _limited(trial):
+    import time
+
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number % 2 == 1:
+        mode = trial.study.user_attrs["mode"]
+        if mode == "slow":
+            time.sleep(60)
+        else:
+            hog = bytearray(400 * 1024 * 1024)  # touched: resident
+            for i in range(0, len(hog), 4096):
+                hog[i] = 1
+            time.sleep(60)
+    return x
+
+
+@pytest.mark.parametrize("mode", ["slow", "hungry"])
+def test_a_trial_past_its_limit_fails_with_the_reason_and_the_study_goes_on(tmp_path, mode):
+    study = sg.create_study(storage=f"sqlite:///{tmp_path / 'l.db'}", sampler="random", seed=0)
+    study.set_user_attr("mode", mode)
+    limits = {"trial_timeout": 3.0} if mode == "slow" else {"trial_memory": 200 * 1024 * 1024}
+    study.optimize(_limited, n_trials=4, n_jobs=2, executor="process", **limits)
+    trials = study.trials
+    assert len(trials) == 4 and not [t for t in trials if t.state is TrialState.RUNNING]
+    failed = [t for t in trials if t.state is TrialState.FAIL]
+    assert [t.number for t in failed] == [1, 3]
+    expected = "TIMEOUT: ran longer than trial_timeout=3 s" if mode == "slow" else "OOM: resident memory"
+    assert all(t.fail_reason.startswith(expected) for t in failed)
+    assert all(t.state is TrialState.COMPLETE for t in trials if t.number % 2 == 0)
+
+
+def test_a_killed_worker_s_trial_is_recovered_with_the_reason(tmp_path):
+    import signal
+    import threading
+    import time
+
+    study = sg.create_study(storage=f"sqlite:///{tmp_path / 'k.db'}", sampler="random", seed=0)
+    study.set_user_attr("mode", "slow")
+
+    def killer():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            running = [t for t in study.trials if t.state is TrialState.RUNNING and t.number == 1 and t.worker]
+            if running:
+                pid = int(running[0].worker.split("/")[0].rsplit(":", 1)[1])
+                os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+    threading.Thread(target=killer, daemon=True).start()
+    study.optimize(_limited, n_trials=2, n_jobs=1, executor="process", trial_timeout=30.0)
+    t1 = study.trials[1]
+    assert t1.state is TrialState.FAIL and t1.fail_reason == "KILLED by signal 9"
+    (retry,) = [t for t in study.trials if t.system_attrs.get("retry_of") == 1]
+    assert retry.fixed_params == t1.params
+
+
+def test_limits_need_processes_and_sane_values():
+    study = sg.create_study(sampler="random")
+    with pytest.raises(sg.InvalidValueError, match="trial_timeout and trial_memory need executor='process'"):
+        study.optimize(_boom, n_trials=1, trial_timeout=5)
+    for bad in ({"trial_timeout": 0}, {"trial_timeout": float("nan")}, {"trial_memory": 1.5}, {"trial_memory": -1}):
+        with pytest.raises(sg.InvalidValueError, match=next(iter(bad))):
+            study.optimize(_boom, n_trials=1, executor="process", **bad)

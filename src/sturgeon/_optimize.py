@@ -303,6 +303,28 @@ def _why(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"[:2000]
 
 
+def _check_limits(executor: str, trial_timeout: Any, trial_memory: Any) -> None:
+    if trial_timeout is not None and (
+        isinstance(trial_timeout, bool)
+        or not isinstance(trial_timeout, (int, float))
+        or not math.isfinite(trial_timeout)
+        or trial_timeout <= 0
+    ):
+        raise InvalidValueError(
+            f"optimize: trial_timeout must be seconds > 0 (finite) or None, got {short_repr(trial_timeout)}"
+        )
+    if trial_memory is not None and (
+        isinstance(trial_memory, bool) or not isinstance(trial_memory, int) or trial_memory <= 0
+    ):
+        raise InvalidValueError(
+            f"optimize: trial_memory must be bytes (an int > 0) or None, got {short_repr(trial_memory)}"
+        )
+    if (trial_timeout is not None or trial_memory is not None) and executor != "process":
+        raise InvalidValueError(
+            "optimize: trial_timeout and trial_memory need executor='process' (a thread cannot be stopped or measured)"
+        )
+
+
 def run_optimize(
     study: Study,
     func: Objective,
@@ -316,12 +338,15 @@ def run_optimize(
     heartbeat_interval: float,
     resource_budget: int | None = None,
     executor: str = "thread",
+    trial_timeout: float | None = None,
+    trial_memory: int | None = None,
 ) -> None:
     if not callable(func):
         raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {short_repr(func)}")
     catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval, resource_budget)
     if executor not in EXECUTORS:
         raise InvalidValueError(f"optimize: executor must be one of {list(EXECUTORS)}, got {short_repr(executor)}")
+    _check_limits(executor, trial_timeout, trial_memory)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if show_progress_bar is None:
@@ -344,6 +369,8 @@ def run_optimize(
                 progress=progress,
                 heartbeat_interval=heartbeat_interval,
                 resource_budget=resource_budget,
+                trial_timeout=trial_timeout,
+                trial_memory=trial_memory,
             )
         finally:
             progress.close()

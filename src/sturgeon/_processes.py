@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -63,9 +64,19 @@ def _worker_main(blob_path: str, url: str, name: str, share: str, index: str, re
         _optimize.EXECUTOR = "process"
         _optimize.STOP_SEEN = stop_seen  # a stop asked before this worker started still counts
         study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
-        study.optimize(
-            func, n_trials=None if share == "-" else int(share), n_jobs=1, show_progress_bar=False, **options
-        )
+        current = Path(result_path).with_name(f"current-{index}.json")
+        started = [0]
+
+        def run(trial: Any) -> Any:  # the parent reads which trial runs since when (per-trial limits)
+            started[0] += trial.resumed_step is None
+            current.write_text(json.dumps({"trial": trial.number, "start": time.time(), "started": started[0]}))
+            try:
+                return func(trial)
+            finally:
+                current.write_text(json.dumps({"trial": None, "started": started[0]}))
+
+        n_trials = None if share == "-" else int(share)
+        study.optimize(run, n_trials=n_trials, n_jobs=1, show_progress_bar=False, **options)
         result("done", None)
         return 0
     except KeyboardInterrupt:
@@ -95,6 +106,29 @@ def _dumps(cloudpickle: Any, obj: Any) -> bytes:
     return buf.getvalue()
 
 
+@dataclass
+class _Slot:
+    """One worker process and what it was given."""
+
+    index: int
+    share: int | None
+    proc: subprocess.Popen[bytes]
+    result: Path
+    current: Path
+    done: bool = False
+
+
+def _rss(pid: int) -> int | None:
+    """Resident memory of a process in bytes (Linux /proc), None where unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def run_processes(
     study: Study,
     func: Callable[..., Any],
@@ -107,6 +141,8 @@ def run_processes(
     progress: ProgressBar,
     heartbeat_interval: float,
     resource_budget: int | None,
+    trial_timeout: float | None = None,
+    trial_memory: int | None = None,
 ) -> None:
     try:
         import cloudpickle
@@ -118,6 +154,7 @@ def run_processes(
             "optimize: executor='process' needs a study in a database that processes share (storage="
             "'sqlite:///file.db' or a PostgreSQL URL); this study is in memory: use executor='thread'"
         )
+    deadline = None if timeout is None else time.monotonic() + timeout
     options = {
         "timeout": timeout,
         "catch": catch,
@@ -138,42 +175,74 @@ def run_processes(
     study._view.sync()
     seen = {t.number for t in study._view.trials() if t.state.is_finished}
     errors: list[str] = []
-    reported: set[int] = set()
     with tempfile.TemporaryDirectory(prefix="sturgeon-workers-") as tmp:
         blob_path = Path(tmp) / "objective.pkl"
         blob_path.write_bytes(blob)
         env = dict(os.environ)
         # the objective's own modules (pickled by reference) import as they do here
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
-        results = [Path(tmp) / f"result-{i}.json" for i in range(len(shares))]
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "sturgeon._processes",
-                    str(blob_path),
-                    url,
-                    study.name,
-                    "-" if share is None else str(share),
-                    str(i),
-                    str(results[i]),
-                ],
-                env=env,
-            )
-            for i, share in enumerate(shares)
-        ]
+        count = [0]
 
-        def drain() -> None:
-            for i, path in enumerate(results):
-                if i in reported or not path.exists() or procs[i].poll() is None:
-                    continue
-                reported.add(i)
-                got = json.loads(path.read_text())
+        def start(share: int | None) -> _Slot:
+            index = count[0]
+            count[0] += 1
+            result, current = Path(tmp) / f"result-{index}.json", Path(tmp) / f"current-{index}.json"
+            args = [str(blob_path), url, study.name, "-" if share is None else str(share), str(index), str(result)]
+            proc = subprocess.Popen([sys.executable, "-m", "sturgeon._processes", *args], env=env)
+            return _Slot(index, share, proc, result, current)
+
+        slots = [start(share) for share in shares]
+
+        def current(slot: _Slot) -> dict[str, Any] | None:
+            try:
+                got: dict[str, Any] = json.loads(slot.current.read_text())
+            except (OSError, ValueError):
+                return None
+            return got if got.get("trial") is not None else None
+
+        def replace(slot: _Slot, running: dict[str, Any] | None) -> None:
+            """A worker that was killed or died: start another for the rest of its share."""
+            left = None if slot.share is None else slot.share - int((running or {}).get("started", 0))
+            over = deadline is not None and time.monotonic() >= deadline
+            if (left is None or left > 0) and not over and not study._stop_flag.is_set():
+                slots.append(start(left))
+
+        def lost(slot: _Slot, running: dict[str, Any] | None, reason: str, requeue: bool) -> None:
+            slot.done = True
+            if running is not None:
+                study._lost_trial(int(running["trial"]), reason, requeue=requeue)
+            replace(slot, running)
+
+        def check(slot: _Slot) -> None:
+            code = slot.proc.poll()
+            if code is None:  # running: hold it to its limits
+                running = current(slot)
+                if running is None:
+                    return
+                why = None
+                if trial_timeout is not None and time.time() - float(running["start"]) > trial_timeout:
+                    why = f"TIMEOUT: ran longer than trial_timeout={trial_timeout:g} s"
+                rss = _rss(slot.proc.pid) if trial_memory is not None else None
+                if rss is not None and trial_memory is not None and rss > trial_memory:
+                    why = f"OOM: resident memory {rss} bytes, over trial_memory={trial_memory}"
+                if why is not None:
+                    slot.proc.kill()
+                    slot.proc.wait()
+                    _log.warning("trial %s: %s; the study goes on", running["trial"], why)
+                    lost(slot, running, why, requeue=False)
+                return
+            if slot.result.exists():
+                slot.done = True
+                got = json.loads(slot.result.read_text())
                 if got["kind"] == "error":
                     errors.append(got["text"])
                     if not study._stop_flag.is_set():
-                        study.stop(reason=f"worker process {i} failed")
+                        study.stop(reason=f"worker process {slot.index} failed")
+                return
+            running = current(slot)  # died without a word: the recovery rule, with the reason
+            why = f"KILLED by signal {-code}" if code < 0 else f"WORKER_LOST: exit code {code}"
+            _log.warning("worker process %d: %s", slot.index, why)
+            lost(slot, running, why, requeue=True)
 
         def finished() -> None:
             study._view.sync()
@@ -185,24 +254,22 @@ def run_processes(
                     progress.update(study, t)
 
         try:
-            while any(p.poll() is None for p in procs):
-                drain()
+            while any(not s.done for s in slots):
+                for slot in list(slots):
+                    if not slot.done:
+                        check(slot)
                 finished()
                 time.sleep(POLL_S)
-            drain()
             finished()
         except KeyboardInterrupt:  # the workers got the same Ctrl-C: each pauses or re-queues its trial
-            for p in procs:
-                _wait(p, 30)
+            for slot in slots:
+                _wait(slot.proc, 30)
             raise
         except BaseException:  # a callback failed: the workers stop as for study.stop()
             study.stop(reason="the optimize call that started the worker processes failed")
-            for p in procs:
-                _wait(p, 60)
+            for slot in slots:
+                _wait(slot.proc, 60)
             raise
-    for i, p in enumerate(procs):
-        if i not in reported and p.returncode != 0:
-            errors.append(f"worker process {i} ended with exit code {p.returncode} without a result")
     if errors:
         raise WorkerProcessError(errors[0] + (f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""))
 

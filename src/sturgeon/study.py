@@ -350,6 +350,28 @@ class Study:
             self._requeue(number, fixed)
         self._view.sync()
 
+    def _lost_trial(self, number: int, reason: str, *, requeue: bool) -> None:
+        """A trial whose worker process the executor killed (a per-trial limit) or saw die:
+        FAIL with ``reason``; with ``requeue`` (the worker died) the recovery rule instead:
+        PAUSED at its checkpoint, else FAIL and its parameters queued again once."""
+        self._view.sync()
+        if not 0 <= number < len(self._view):
+            return
+        t = self._view.trial(number)
+        if t.state is not TrialState.RUNNING:
+            return
+        if requeue and t.checkpoints:
+            value = {"step": max(t.checkpoints), "reason": "recovered", "lost": reason}
+            self._append(
+                [Event(EventKind.TRIAL_PAUSED, number, value=value, unique_key=f"pause:{number}:{t.n_pauses}")]
+            )
+        else:
+            self._finish(number, TrialState.FAIL, None, reason)
+            if requeue:
+                self._requeue(number, {**t.fixed_params, **t.params})
+        self._storage.clear_heartbeat(self._study_id, number)
+        self._view.sync()
+
     def _interrupted(self, trial: Trial) -> FrozenTrial:
         """A running trial stopped by Ctrl-C or SIGTERM: PAUSED at its latest checkpoint when it
         has one (a later ``optimize`` resumes it first), else FAIL with the reason
@@ -632,6 +654,8 @@ class Study:
         heartbeat_interval: float = 10.0,
         resource_budget: int | None = None,
         executor: str = "thread",
+        trial_timeout: float | None = None,
+        trial_memory: int | None = None,
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
         seconds have passed, the study has trained ``resource_budget`` steps in total
@@ -653,7 +677,11 @@ class Study:
         and the progress bar run here). Threads are the default: they share the objective's
         memory (data loaded once, closures that collect results), and PyTorch, NumPy and
         scikit-learn release the GIL while they compute; processes suit objectives whose own
-        Python code is the work. Exceptions listed in
+        Python code is the work. With processes, ``trial_timeout`` (seconds) and
+        ``trial_memory`` (bytes of resident memory) limit each trial: the executor kills the
+        worker of a trial past its limit, the trial is FAIL with the reason ("TIMEOUT: ...",
+        "OOM: ...") and a new worker goes on; a worker that dies otherwise ("KILLED by signal
+        N", "WORKER_LOST") has its trial recovered as a dead worker's is. Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
         FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
         Each trial this call runs has a heartbeat from its creation or claim on, renewed every
@@ -676,6 +704,8 @@ class Study:
             heartbeat_interval=heartbeat_interval,
             resource_budget=resource_budget,
             executor=executor,
+            trial_timeout=trial_timeout,
+            trial_memory=trial_memory,
         )
 
     def stop(self, *, reason: str | None = None) -> None:
