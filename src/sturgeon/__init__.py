@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any as _Any
 
-from sturgeon import artifacts, pruners, samplers, storage
+from sturgeon import artifacts, distributions, exceptions, logging, pruners, samplers, storage
 from sturgeon._early_stopping import EarlyStopping
 from sturgeon._exceptions import (
     ArtifactStoreError,
@@ -19,6 +19,7 @@ from sturgeon._exceptions import (
     InvalidValueError,
     NoCompletedTrialsError,
     NotASturgeonDatabaseError,
+    NotSupportedError,
     SchemaVersionError,
     StorageError,
     StudyNotFoundError,
@@ -28,14 +29,27 @@ from sturgeon._exceptions import (
 )
 from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
 from sturgeon._lr_range import LRRangeResult, lr_range_test
+from sturgeon._optuna import (
+    copy_study,
+    create_study,
+    create_trial,
+    delete_study,
+    get_all_study_names,
+    get_all_study_summaries,
+    load_study,
+)
 from sturgeon.space import Categorical, Distribution, Float, Int
-from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
+from sturgeon.study import Study, StudySummary, list_studies
 from sturgeon.trial import Trial
 
 
 def __getattr__(name: str) -> _Any:
     """``__version__``, read from the package metadata on first use (that costs a few tens of
     milliseconds, which ``import sturgeon`` and ``sturgeon --help`` need not pay)."""
+    if name in ("importance", "visualization"):  # plotting and importance load on first use
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     if name == "__version__":
         from importlib import metadata
 
@@ -64,6 +78,7 @@ __all__ = [
     "LiveChange",
     "NoCompletedTrialsError",
     "NotASturgeonDatabaseError",
+    "NotSupportedError",
     "SchemaVersionError",
     "StorageError",
     "Study",
@@ -75,9 +90,16 @@ __all__ = [
     "TrialState",
     "TrialStateError",
     "__version__",
-    "create_study",
-    "delete_study",
     "artifacts",
+    "copy_study",
+    "create_study",
+    "create_trial",
+    "delete_study",
+    "distributions",
+    "exceptions",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "logging",
     "list_studies",
     "lr_range_test",
     "load_study",

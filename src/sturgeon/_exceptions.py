@@ -12,6 +12,7 @@
     ├── TrialStateError          an operation that the trial's state forbids
     ├── GridExhaustedError       every point of a grid has been claimed
     ├── NoCompletedTrialsError   a best trial was asked for before any completed (also ValueError)
+    ├── NotSupportedError        an argument or feature sturgeon does not have (also NotImplementedError)
     └── TrialPruned              raised by an objective to stop a trial early (not an error)
 
 Messages name the parameter, the rule it broke and the value it had.
@@ -69,6 +70,10 @@ class GridExhaustedError(SturgeonError):
 
 class NoCompletedTrialsError(SturgeonError, ValueError):
     """The study has no COMPLETE trial yet, so it has no best trial."""
+
+
+class NotSupportedError(SturgeonError, NotImplementedError):
+    """An argument or a feature that sturgeon does not have (yet); the message names it."""
 
 
 class TrialPruned(SturgeonError):  # noqa: N818 - the name users know from other tools

@@ -111,6 +111,11 @@ class FrozenTrial:
     """Requests from outside (set / pause / resume / stop / rewind) it has not acted on yet."""
 
     @property
+    def values(self) -> list[float] | None:
+        """``[value]``, or None without a value (Optuna's name; a study has one objective)."""
+        return None if self.value is None else [self.value]
+
+    @property
     def live_params(self) -> dict[str, Any]:
         """The values in force now: the starting ``params`` with every change still in force."""
         values = dict(self.params)

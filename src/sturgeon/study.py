@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 import threading
@@ -9,7 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sturgeon._checkpoints import Checkpoints
@@ -27,6 +28,7 @@ from sturgeon._frozen import FrozenTrial, TrialState, fold_schedule
 from sturgeon._live import GO_ON as _GO_ON
 from sturgeon._live import resume_events as _resume_events
 from sturgeon._live import wants_resume as _wants_resume
+from sturgeon._optuna import MaxTrialsCallback, StudyDirection
 from sturgeon.pruners import BasePruner, make_pruner
 from sturgeon.pruners._pbt import REPLAY_ATTR
 from sturgeon.samplers import BaseSampler, make_sampler
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = [
+    "MaxTrialsCallback",
     "Study",
+    "StudyDirection",
     "StudySummary",
     "create_study",
     "delete_study",
@@ -170,8 +174,11 @@ class Study:
         """Every trial, by number (a snapshot)."""
         return list(self._synced_trials())
 
-    def get_trials(self, states: Iterable[TrialState] | TrialState | None = None) -> list[FrozenTrial]:
-        """Trials, by number, optionally only those in ``states`` (one state or several)."""
+    def get_trials(
+        self, states: Iterable[TrialState] | TrialState | None = None, *, deepcopy: bool = True
+    ) -> list[FrozenTrial]:
+        """Trials, by number, optionally only those in ``states`` (one state or several).
+        ``deepcopy`` changes nothing: the records are immutable snapshots either way."""
         wanted = None if states is None else _check_states(states)
         trials = self._synced_trials()
         if wanted is None:
@@ -265,7 +272,12 @@ class Study:
             events.append(Event(EventKind.USER_ATTR, None, k, v))
         return self._storage.create_trial(self._study_id, events)
 
-    def ask(self, space: Mapping[str, Distribution] | None = None) -> Trial:
+    def ask(
+        self,
+        space: Mapping[str, Distribution] | None = None,
+        *,
+        fixed_distributions: Mapping[str, Distribution] | None = None,
+    ) -> Trial:
         """Start a trial: a paused one that may go on, else the oldest enqueued one, else a
         new one.
 
@@ -280,6 +292,10 @@ class Study:
         owner. An enqueued trial whose values do not fit ``space`` is not claimed at all:
         ``InvalidSpaceError`` names the parameter, and the trial stays WAITING.
         """
+        if fixed_distributions is not None:  # Optuna's name for the space
+            if space is not None:
+                raise InvalidValueError("ask: give space or fixed_distributions, not both")
+            space = fixed_distributions
         trial = self._next_trial(space, allow_new=True)
         assert trial is not None
         return trial
@@ -468,13 +484,29 @@ class Study:
         *,
         state: TrialState | None = None,
         reason: str | None = None,
+        values: Any = None,
+        skip_if_finished: bool = False,
     ) -> FrozenTrial:
         """Finish a trial with its objective ``value`` (or a ``state``: PRUNED or FAIL).
 
         A value that is NaN, infinite or not a number marks the trial FAIL, with the
         reason recorded in ``fail_reason`` (and a warning). A PRUNED trial keeps its last
-        reported value.
+        reported value. ``values`` (a number or a list of one) is Optuna's name for
+        ``value``; with ``skip_if_finished`` a finished trial is returned as it is.
         """
+        if values is not None:
+            from sturgeon._optuna import _single_value
+
+            if value is not None:
+                raise InvalidValueError("tell: give value or values, not both")
+            value = _single_value(values, "tell")
+        if skip_if_finished:
+            number = trial.number if isinstance(trial, Trial) else trial
+            self._view.sync()
+            if isinstance(number, int) and 0 <= number < len(self._view):
+                current = self._view.trial(number)
+                if current.state.is_finished:
+                    return current
         return self._tell(trial, value, state=state, reason=reason, warn=True)
 
     def _tell(
@@ -574,6 +606,8 @@ class Study:
             current = self._view.trial(number)
             if current.state is TrialState.WAITING:
                 raise TrialStateError(f"tell: trial {number} is WAITING (enqueued, never started)")
+            if current.state.is_finished:  # e.g. one recorded finished by add_trial (no finish key)
+                raise TrialStateError(f"tell: trial {number} is already finished ({current.state.value})")
             reported = dict(current.intermediate_values)
         if state is TrialState.PRUNED and value is None and reported:
             value = reported[max(reported)]
@@ -895,6 +929,73 @@ class Study:
 
         return trials_dataframe(self.trials)
 
+    # -- Optuna's names (sturgeon/_optuna.py, docs/optuna.md): aliases of the methods above ----
+    @property
+    def study_name(self) -> str:
+        return self.name
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """``[direction]``: a study has one objective."""
+        return [StudyDirection(self.direction)]
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        self._view.sync()
+        return dict(self._view.system_attrs)
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """Every COMPLETE trial with the best value (none before one completes)."""
+        try:
+            best = self.best_value
+        except NoCompletedTrialsError:
+            return []
+        return [
+            t for t in self._synced_trials() if t.state is TrialState.COMPLETE and t.value == best and not t.excluded
+        ]
+
+    def enqueue_trial(
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
+    ) -> None:
+        """``enqueue`` (Optuna's name)."""
+        self.enqueue(params, user_attrs=user_attrs, skip_if_exists=skip_if_exists)
+
+    def trials_dataframe(
+        self,
+        attrs: Sequence[str] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
+        multi_index: bool = False,
+    ) -> pandas.DataFrame:
+        """``to_dataframe`` cut to Optuna's ``attrs`` (``duration`` is ``duration_s``, in seconds)."""
+        from sturgeon._optuna import trials_dataframe
+
+        return trials_dataframe(self, attrs, multi_index)
+
+    def add_trial(self, trial: FrozenTrial) -> int:
+        """Record a finished (or WAITING) trial made with ``sturgeon.trial.create_trial`` (a
+        result from elsewhere); samplers learn from it. Returns its number."""
+        from sturgeon._optuna import check_added_trial, trial_events
+
+        check_added_trial(trial, "add_trial")
+        return self._storage.create_trial(self._study_id, trial_events(trial))
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> list[int]:
+        """``add_trial`` for each; returns their numbers."""
+        return [self.add_trial(t) for t in trials]
+
 
 # -- module-level functions ----------------------------------------------------------------
 @dataclass(frozen=True)
@@ -907,6 +1008,22 @@ class StudySummary:
     n_complete: int
     best_value: float | None
     created_at: Any
+    best_trial: FrozenTrial | None = None
+    user_attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def study_name(self) -> str:
+        """``name`` (Optuna's name for it)."""
+        return self.name
+
+    @property
+    def datetime_start(self) -> Any:
+        """``created_at`` (Optuna's name for it)."""
+        return self.created_at
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return [StudyDirection(self.direction)]
 
 
 def _lineage(trials: Sequence[FrozenTrial], number: int, until: int | None) -> list[tuple[int, dict[str, Any]]]:
@@ -1037,9 +1154,12 @@ def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
             view = StudyView(backend, rec.study_id)
             view.sync()
             trials = view.trials()
-            done = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
-            best = (min(done) if rec.direction == "minimize" else max(done)) if done else None
-            out.append(StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at))
+            done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+            sign = 1.0 if rec.direction == "minimize" else -1.0
+            top = min(done, key=lambda t: sign * (t.value or 0.0)) if done else None
+            best = None if top is None else top.value
+            summary = StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at, top)
+            out.append(dataclasses.replace(summary, user_attrs=dict(view.user_attrs)))
     finally:
         if backend is not storage:
             backend.close()

@@ -17,6 +17,7 @@ import numpy as np
 from sturgeon._checks import check_json, check_name, short_repr
 from sturgeon._exceptions import InvalidSpaceError, InvalidValueError, TrialStateError
 from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._optuna import create_trial
 from sturgeon.pruners import Change, Decision
 from sturgeon.samplers import SampleContext
 from sturgeon.space import MAX_INT, Categorical, CategoricalChoice, Distribution, Float, Int
@@ -25,7 +26,7 @@ from sturgeon.storage import Event, EventKind
 if TYPE_CHECKING:
     from sturgeon.study import Study
 
-__all__ = ["FrozenTrial", "Trial", "TrialState"]
+__all__ = ["FrozenTrial", "Trial", "TrialState", "create_trial"]
 
 
 class _LazyHistory(Sequence[FrozenTrial]):
@@ -190,6 +191,23 @@ class Trial:
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoice]) -> Any:
         """One of ``choices`` (None, bool, int, float or str values)."""
         return self.suggest(name, Categorical(choices))
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """``suggest_float(name, low, high)`` (Optuna's older name)."""
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """``suggest_float(name, low, high, log=True)`` (Optuna's older name)."""
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        """``suggest_float(name, low, high, step=q)`` (Optuna's older name)."""
+        return self.suggest_float(name, low, high, step=q)
+
+    @property
+    def datetime_start(self) -> Any:
+        """When the trial started (None before the storage knows it)."""
+        return self._study._view.trial(self._number).datetime_start
 
     def suggest(self, name: str, distribution: Distribution) -> Any:
         """A value for ``name`` from any ``Float`` / ``Int`` / ``Categorical``."""

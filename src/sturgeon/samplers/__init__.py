@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sturgeon._checks import short_repr
 from sturgeon._exceptions import InvalidValueError
+from sturgeon._optuna import refuse_sampler
 from sturgeon.samplers._auto import AutoSampler
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._grid import GridSampler
@@ -35,6 +36,18 @@ _LAZY = {
 }
 
 
+# Optuna's sampler classes that sturgeon has no counterpart for yet: calling one raises
+# NotSupportedError with the reason (docs/optuna.md)
+NSGAIISampler = refuse_sampler("NSGAIISampler", "multi-objective search is not supported yet")
+NSGAIIISampler = refuse_sampler("NSGAIIISampler", "multi-objective search is not supported yet")
+BruteForceSampler = refuse_sampler(
+    "BruteForceSampler", "use GridSampler, which runs every point of a discrete space once"
+)
+PartialFixedSampler = refuse_sampler(
+    "PartialFixedSampler", "enqueue the fixed values instead: study.enqueue({...}) fixes them for that trial"
+)
+
+
 def _load(name: str) -> Any:
     value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     globals()[name] = value  # found directly from now on
@@ -55,12 +68,16 @@ __all__ = [
     "SAMPLERS",
     "AutoSampler",
     "BaseSampler",
+    "BruteForceSampler",
     "CmaEsSampler",
     "CoarseToFineSampler",
     "GPSampler",
     "GridSampler",
     "HistoryEncoder",
+    "NSGAIIISampler",
+    "NSGAIISampler",
     "Observations",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "SampleContext",

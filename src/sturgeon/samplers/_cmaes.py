@@ -24,6 +24,7 @@ import numpy as np
 
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._observations import infer_intersection_space
 from sturgeon.space import Categorical, Distribution
@@ -48,10 +49,25 @@ class CmaEsSampler(BaseSampler):
         seed: seed of the initial optimizer and of every trial's draw.
         population_size: trials per generation (default 4 + 3 ln d).
         sigma0: initial step size in the unit cube (default 0.25).
+        x0: initial mean, name -> value (default: the middle of each range).
+        Optuna's other arguments: see docs/optuna.md (``popsize`` is ``population_size``).
     """
 
-    def __init__(self, *, seed: int | None = None, population_size: int | None = None, sigma0: float = 0.25) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        population_size: int | None = None,
+        sigma0: float = 0.25,
+        x0: Mapping[str, Any] | None = None,
+        **optuna_args: Any,
+    ) -> None:
         super().__init__(seed=seed)
+        renamed = optuna_kwargs("CmaEsSampler", optuna_args)
+        population_size = renamed.get("population_size", population_size)
+        if x0 is not None and not isinstance(x0, Mapping):
+            raise InvalidValueError(f"CmaEsSampler: x0 must be a dict of name -> value, got {x0!r}")
+        self.x0 = None if x0 is None else dict(x0)
         if population_size is not None and (
             isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 2
         ):
@@ -69,6 +85,13 @@ class CmaEsSampler(BaseSampler):
             for k, d in infer_intersection_space(history).items()
             if not isinstance(d, Categorical) and not d.is_single
         }
+
+    def _mean(self, space: Mapping[str, Distribution], names: Sequence[str]) -> np.ndarray:
+        """The initial mean in the unit cube: ``x0``'s values where given and in range, else the middle."""
+        x0 = self.x0 or {}
+        return np.array(
+            [space[n].encode(x0[n]) if n in x0 and space[n].contains(x0[n]) else 0.5 for n in names], dtype=float
+        )
 
     def _popsize(self, d: int) -> int:
         return self.population_size or 4 + math.floor(3 * math.log(d))
@@ -99,7 +122,11 @@ class CmaEsSampler(BaseSampler):
             if opt is None:
                 bounds = np.tile([0.0, 1.0], (d, 1))
                 opt = cma_cls(
-                    mean=np.full(d, 0.5), sigma=self.sigma0, bounds=bounds, seed=seed % (2**31), population_size=popsize
+                    mean=self._mean(space, names),
+                    sigma=self.sigma0,
+                    bounds=bounds,
+                    seed=seed % (2**31),
+                    population_size=popsize,
                 )
                 told = []
             while len(members(opt.generation)) >= popsize:

@@ -42,6 +42,7 @@ import numpy as np
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
+from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._fidelity import FidelityView
 from sturgeon.samplers._observations import (
@@ -150,8 +151,9 @@ class GPSampler(BaseSampler):
         seed: the study's seed when None.
     """
 
-    def __init__(self, *, n_startup_trials: int | None = None, seed: int | None = None) -> None:
+    def __init__(self, *, n_startup_trials: int | None = None, seed: int | None = None, **optuna_args: Any) -> None:
         super().__init__(seed=seed)
+        optuna_kwargs("GPSampler", optuna_args)
         if n_startup_trials is not None and (
             isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 1
         ):

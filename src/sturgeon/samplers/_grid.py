@@ -24,19 +24,30 @@ import numpy as np
 
 from sturgeon._exceptions import GridExhaustedError, InvalidSpaceError, InvalidValueError
 from sturgeon._frozen import FrozenTrial
+from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers._base import BaseSampler, SampleContext
-from sturgeon.space import Distribution, validate_space
+from sturgeon.space import Categorical, Distribution, validate_space
 
 __all__ = ["GridSampler"]
 
 _ATTR = "grid_point"
 
 
+def _value_list(name: str, values: Any) -> list[Any]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise InvalidValueError(
+            f"GridSampler: the values of {name!r} must be a non-empty list (or a distribution), got {values!r}"
+        )
+    return list(values)
+
+
 class GridSampler(BaseSampler):
     """Run each point of a grid exactly once.
 
     Args:
-        space: the grid's dimensions; None to take them from the trials.
+        space: the grid's dimensions (name -> distribution, or name -> the list of values to
+            try, as Optuna's ``search_space``: any suggest call that holds them works); None
+            to take them from the trials.
         n_points: points per continuous Float dimension (>= 2).
         shuffle: visit points in a seeded random order instead of product order.
         seed: seed for ``shuffle``.
@@ -44,13 +55,20 @@ class GridSampler(BaseSampler):
 
     def __init__(
         self,
-        space: Mapping[str, Distribution] | None = None,
+        space: Mapping[str, Distribution] | Mapping[str, Sequence[Any]] | None = None,
         *,
         n_points: int = 5,
         shuffle: bool = False,
         seed: int | None = None,
+        **optuna_args: Any,
     ) -> None:
         super().__init__(seed=seed)
+        space = optuna_kwargs("GridSampler", optuna_args).get("space", space)
+        # name -> values: a grid of listed values (Optuna's form), checked against each suggest call
+        self._values: dict[str, list[Any]] | None = None
+        if space is not None and space and all(not isinstance(d, Distribution) for d in space.values()):
+            self._values = {name: _value_list(name, values) for name, values in space.items()}
+            space = {name: Categorical(values) for name, values in self._values.items()}
         if not isinstance(n_points, int) or isinstance(n_points, bool) or n_points < 2:
             raise InvalidValueError(f"GridSampler: n_points must be an int >= 2, got {n_points!r}")
         self.space = None if space is None else validate_space(space)
@@ -150,6 +168,13 @@ class GridSampler(BaseSampler):
                 f"GridSampler: parameter {name!r} is not in the grid space ({', '.join(sorted(space))}); "
                 "conditional parameters need an explicit grid space"
             )
+        if self._values is not None and name in self._values:
+            value = self._point(space, int(index))[name]
+            if not distribution.contains(value):
+                raise InvalidSpaceError(
+                    f"GridSampler: the grid value {value!r} of parameter {name!r} is not in {distribution!r}"
+                )
+            return value
         if space[name] != distribution:
             raise InvalidSpaceError(
                 f"GridSampler: parameter {name!r} was {space[name]!r} in the grid, now {distribution!r}"

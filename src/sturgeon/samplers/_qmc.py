@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sturgeon._frozen import FrozenTrial
+from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._observations import infer_intersection_space
 from sturgeon.space import Distribution
@@ -47,6 +48,10 @@ def sobol_point(index: int, d: int, seed: int) -> np.ndarray:
 
 class QMCSampler(BaseSampler):
     """Scrambled Sobol points; the space-filling design that TPE and GP start from."""
+
+    def __init__(self, *, seed: int | None = None, **optuna_args: Any) -> None:
+        super().__init__(seed=seed)
+        optuna_kwargs("QMCSampler", optuna_args)
 
     def infer_space(self, history: Sequence[FrozenTrial]) -> dict[str, Distribution]:
         return infer_intersection_space(history)

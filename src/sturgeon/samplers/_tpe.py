@@ -31,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from sturgeon._exceptions import InvalidValueError
+from sturgeon._exceptions import InvalidValueError, NotSupportedError
 from sturgeon._frozen import FrozenTrial
+from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers import _parzen
 from sturgeon.samplers._base import BaseSampler, SampleContext
 from sturgeon.samplers._columns import COMPLETE, ColumnCache
@@ -86,8 +87,15 @@ class TPESampler(BaseSampler):
         n_startup_trials: int = 8,
         n_candidates: int = 64,
         gamma: float = 0.1,
+        **optuna_args: Any,
     ) -> None:
         super().__init__(seed=seed)
+        n_candidates = optuna_kwargs("TPESampler", optuna_args).get("n_candidates", n_candidates)
+        if callable(gamma):
+            raise NotSupportedError(
+                "TPESampler: gamma as a function is not supported: sturgeon's gamma is the fraction of the trials "
+                "that forms the good group (a number in (0, 1])"
+            )
         self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 0)
         self.n_candidates = _check_int("n_candidates", n_candidates, 1)
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 < gamma <= 1.0:
