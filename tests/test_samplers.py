@@ -128,8 +128,10 @@ def test_grid_rejects_parameters_outside_its_space():
 def test_grid_argument_errors():
     with pytest.raises(sg.InvalidValueError, match="n_points"):
         GridSampler(n_points=1)
-    with pytest.raises(sg.InvalidSpaceError, match="'x'"):
-        GridSampler({"x": [1, 2, 3]})  # type: ignore[dict-item]
+    for bad in (5, []):  # a list of values is a grid (Optuna's form); anything else names the parameter
+        with pytest.raises(sg.InvalidValueError, match="'x' must be a non-empty list"):
+            GridSampler({"x": bad})  # type: ignore[dict-item]
+    assert GridSampler({"x": [1, 2, 3]}).space == {"x": sg.Categorical([1, 2, 3])}  # type: ignore[dict-item]
 
 
 def test_study_can_continue_with_another_sampler(storage):
