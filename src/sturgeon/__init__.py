@@ -27,6 +27,7 @@ from sturgeon._exceptions import (
     TrialStateError,
 )
 from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
+from sturgeon._import_optuna import import_optuna_study
 from sturgeon._lr_range import LRRangeResult, lr_range_test
 from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.study import Study, StudySummary, create_study, delete_study, list_studies, load_study
@@ -77,6 +78,7 @@ __all__ = [
     "__version__",
     "create_study",
     "delete_study",
+    "import_optuna_study",
     "artifacts",
     "list_studies",
     "lr_range_test",
