@@ -39,6 +39,7 @@ from sturgeon._exceptions import InvalidValueError, StorageError, StudyNotFoundE
 from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.storage import BaseStorage, get_storage
 from sturgeon.storage._base import Event, EventKind
+from sturgeon.storage._url import shown_url
 from sturgeon.storage._view import StudyView
 
 __all__ = ["ImportedStudy", "import_optuna_study"]
@@ -141,7 +142,11 @@ def _open_source(optuna: Any, source: Any) -> Any:
     try:
         return optuna.storages.RDBStorage(url, skip_table_creation=True)
     except Exception as e:
-        raise StorageError(f"cannot read the Optuna storage {source!r}: {e}") from None
+        raise StorageError(f"cannot read the Optuna storage {shown_url(source)!r}: {e}") from None
+
+
+def _shown(source: Any) -> str:
+    return repr(shown_url(source)) if isinstance(source, str) else short_repr(source)
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -314,16 +319,17 @@ def _import_one(optuna: Any, source: Any, frozen: Any, storage: BaseStorage) -> 
             UserWarning,
             stacklevel=3,
         )
+    trials = sorted(source.get_all_trials(source.get_study_id_from_name(name), deepcopy=False), key=lambda t: t.number)
+    # every trial is converted before anything is written: one that cannot be (a distribution
+    # sturgeon cannot hold) stops the import of the study with nothing of it written
+    converted = [(t.number, _trial_events(optuna, t, name, multi)) for t in trials]
     study_id, view = _target_study(storage, name, directions)
     done = {
         int(mark["number"])
         for t in view.trials()
         if isinstance(mark := t.system_attrs.get(TRIAL_ATTR), dict) and mark.get("study") == name
     }
-    trials = sorted(source.get_all_trials(source.get_study_id_from_name(name), deepcopy=False), key=lambda t: t.number)
-    # every trial is converted before the first is written: one that cannot be (a distribution
-    # sturgeon cannot hold) stops the import of the study with nothing of it written
-    todo = [_trial_events(optuna, t, name, multi) for t in trials if t.number not in done]
+    todo = [events for number, events in converted if number not in done]
     storage.append(study_id, _study_attr_events(frozen, directions, view))
     for first, rest, _ in todo:
         storage.create_trial(study_id, [first, *rest])
@@ -359,7 +365,7 @@ def import_optuna_study(
         absent = [n for n in names if n not in studies]
         if absent:
             raise StudyNotFoundError(
-                f"no Optuna study named {absent[0]!r} in {short_repr(from_storage)}; it has: "
+                f"no Optuna study named {absent[0]!r} in {_shown(from_storage)}; it has: "
                 f"{', '.join(repr(n) for n in studies) or 'no study'}"
             )
     target = get_storage(to_storage)
@@ -368,3 +374,6 @@ def import_optuna_study(
     finally:
         if target is not to_storage:
             target.close()
+        engine = getattr(source, "engine", None)  # an RDB storage opened here: release its connections
+        if source is not from_storage and engine is not None:
+            engine.dispose()
