@@ -28,6 +28,7 @@ from sturgeon._exceptions import (
     TrialStateError,
 )
 from sturgeon._frozen import FrozenTrial, LiveChange, TrialState
+from sturgeon._import_optuna import import_optuna_study
 from sturgeon._lr_range import LRRangeResult, lr_range_test
 from sturgeon._optuna import (
     copy_study,
@@ -90,6 +91,7 @@ __all__ = [
     "TrialState",
     "TrialStateError",
     "__version__",
+    "import_optuna_study",
     "artifacts",
     "copy_study",
     "create_study",

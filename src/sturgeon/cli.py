@@ -569,3 +569,47 @@ def worker(
                 signal.signal(s, h)
         ran = [t for t in study.trials[before:] if t.worker and t.worker.split("/")[0].endswith(f":{os.getpid()}")]
         click.echo(f"worker {os.getpid()}: ran {len(ran)} trials of {study_name!r}")
+
+
+@main.command("import-optuna")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    help="Optuna storage: an RDB URL (sqlite:///optuna.db, postgresql://...) or a journal file "
+    "(journal:PATH, file:PATH, or PATH.log).",
+)
+@click.option("--study", "study_names", multiple=True, help="An Optuna study to import (repeatable).")
+@click.option("--all", "all_studies", is_flag=True, help="Import every study of the Optuna storage.")
+@click.option(
+    "--to",
+    "target",
+    default=DEFAULT_STORAGE,
+    show_default=True,
+    help="The sturgeon storage to import into (created if absent).",
+)
+def import_optuna(source: str, study_names: tuple[str, ...], all_studies: bool, target: str) -> None:
+    """Import Optuna studies, so they go on with sturgeon's samplers. Each study keeps its
+    name; running it again adds only the trials that are new. RUNNING trials arrive FAIL
+    ("running when imported"); values sturgeon would refuse are kept and flagged in the trial's
+    system attribute import_flags. Needs Optuna (pip install 'sturgeon[optuna]')."""
+    import warnings
+
+    if bool(study_names) == all_studies:
+        raise click.UsageError("give --study NAME (one or more) or --all")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = sg.import_optuna_study(source, None if all_studies else list(study_names), to_storage=target)
+    except ImportError as e:
+        raise click.ClickException(str(e)) from None
+    for w in caught:
+        click.echo(f"Warning: {w.message}", err=True)
+    for r in results:
+        flagged = f", {r.flagged} flagged (see their import_flags)" if r.flagged else ""
+        click.echo(
+            f"{r.name!r} ({', '.join(r.directions)}): {r.imported} trials imported, "
+            f"{r.skipped} already there{flagged} -> {target}"
+        )
+    if not results:
+        click.echo(f"No studies in {source}.")

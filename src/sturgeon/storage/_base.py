@@ -51,8 +51,8 @@ class EventKind(enum.IntEnum):
     TRIAL_CREATED = 1  # value: {"state": "RUNNING"|"WAITING", "fixed_params": {...}}
     TRIAL_STARTED = 2  # a WAITING trial was claimed by a worker; value: None
     PARAM = 3  # key: name; value: [v, distribution JSON]
-    INTERMEDIATE = 4  # key: str(step); value: float
-    TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None}
+    INTERMEDIATE = 4  # key: str(step); value: float, null (NaN) or "inf"|"-inf" (imported only)
+    TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None[, "nonfinite": "inf"|"-inf"|"nan"]}
     USER_ATTR = 6  # key, value; trial None = study-level
     SYSTEM_ATTR = 7  # key, value; trial None = study-level
     TRIAL_PAUSED = 8  # value: {"step": s, "reason": "rule"|"recovered"|...}; the trial has no owner
@@ -73,6 +73,14 @@ class Event(NamedTuple):
     time: float = 0.0
     unique_key: str | None = None
     id: int = 0
+
+
+def numbered(events: Sequence[Event], number: int) -> list[Event]:
+    """``events`` of trial ``number``: their trial set, ``{n}`` in their unique keys replaced."""
+    return [
+        e._replace(trial=number, unique_key=None if e.unique_key is None else e.unique_key.replace("{n}", str(number)))
+        for e in events
+    ]
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,8 @@ class BaseStorage(ABC):
     @abstractmethod
     def create_trial(self, study_id: int, events: Sequence[Event], *, heartbeat_ttl: float | None = None) -> int:
         """Allocate the next trial number N and append, atomically, a TRIAL_CREATED event
-        for N (unique key ``trial:N``) followed by ``events`` with their trial set to N.
+        for N (unique key ``trial:N``) followed by ``events`` with their trial set to N
+        (``{n}`` in their unique keys reads N: ``finish:{n}`` for a trial created finished).
         With ``heartbeat_ttl`` (seconds), N's first heartbeat is recorded in the same
         transaction."""
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from sturgeon._exceptions import DuplicatedStudyError, StudyNotFoundError
-from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
+from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord, numbered
 
 __all__ = ["InMemoryStorage"]
 
@@ -83,7 +83,7 @@ class InMemoryStorage(BaseStorage):
             study.n_trials += 1
             created, rest = events[0], events[1:]
             batch = [created._replace(trial=number, unique_key=f"trial:{number}")]
-            batch += [e._replace(trial=number) for e in rest]
+            batch += numbered(rest, number)
             if not self._append_locked(study, batch):  # pragma: no cover - keys are fresh
                 raise RuntimeError("trial number collision")
             if heartbeat_ttl is not None:

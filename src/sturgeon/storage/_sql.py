@@ -36,7 +36,7 @@ from sturgeon._exceptions import (
     StorageError,
     StudyNotFoundError,
 )
-from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord
+from sturgeon.storage._base import BaseStorage, Event, EventKind, StudyRecord, numbered
 from sturgeon.storage._url import ACCEPTED_URLS, check_url, shown_url
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
@@ -398,7 +398,7 @@ class SQLStorage(BaseStorage):
             cur.execute(self._q("SELECT n_trials FROM sturgeon_studies WHERE study_id = ?"), (study_id,))
             number = int(cur.fetchone()[0]) - 1
             first = events[0]._replace(unique_key=f"trial:{number}")
-            self._insert(cur, study_id, [first, *events[1:]], trial=number)
+            self._insert(cur, study_id, [first, *numbered(events[1:], number)], trial=number)
             if heartbeat_ttl is not None:
                 self._beat(cur, study_id, number, heartbeat_ttl, renew_only=False)
             return number

@@ -42,6 +42,14 @@ def _ts(t: float | None) -> _dt.datetime | None:
     return None if t is None else _dt.datetime.fromtimestamp(t, tz=_UTC)
 
 
+def _number(value: float | str | None) -> float:
+    """A reported value: null is NaN; "inf" / "-inf" (JSON has no infinity) come only from
+    imports (``import_optuna_study``), since ``Trial.report`` refuses infinite values."""
+    if value is None:
+        return _NAN
+    return float(value) if isinstance(value, str) else value
+
+
 def _superseded(change: LiveChange) -> LiveChange:
     return dataclasses.replace(change, superseded=True)
 
@@ -142,6 +150,7 @@ class StudyView:
         self._last_dist: dict[str, tuple[dict[str, Any], Distribution]] = {}
         self._paused: set[int] = set()
         self._excluded: set[int] = set()  # trials a person excluded from rules and best_*
+        self._nonfinite: set[int] = set()  # COMPLETE with an imported inf / NaN value: FAIL to rules
         self._masked: dict[int, tuple[FrozenTrial, FrozenTrial]] = {}  # number -> (record, as rules see it)
         self._unknown_kinds: set[int] = set()
         self.total_resource = 0
@@ -217,13 +226,16 @@ class StudyView:
                 if step not in rec.intermediate and step > (-1 if rec.resumed_step is None else rec.resumed_step):
                     rec.resource += 1
                     self.total_resource += 1
-                rec.intermediate[step] = _NAN if ev.value is None else ev.value
+                rec.intermediate[step] = _number(ev.value)
             elif kind is EventKind.TRIAL_FINISHED:
                 self._waiting.discard(n)
                 self._paused.discard(n)
                 rec.requests.clear()  # nothing left to act on
                 rec.state = TrialState(ev.value["state"])
-                rec.value = ev.value.get("value")
+                nonfinite = ev.value.get("nonfinite")  # an imported inf / NaN result, kept as recorded
+                rec.value = ev.value.get("value") if nonfinite is None else float(nonfinite)
+                if nonfinite is not None and rec.state is TrialState.COMPLETE:
+                    self._nonfinite.add(n)
                 rec.complete = ev.time
                 if rec.start is None:
                     rec.start = ev.time
@@ -314,14 +326,15 @@ class StudyView:
 
     def rule_trials(self) -> list[FrozenTrial]:
         """The trials as samplers and pruners see them: an excluded trial (``EXCLUDED_ATTR``,
-        ``Study.exclude_trial``) appears as FAIL, so no rule learns from it or ranks it; the
-        numbering stays dense."""
+        ``Study.exclude_trial``) appears as FAIL, so no rule learns from it or ranks it, and so
+        does a COMPLETE trial whose value is infinite or NaN (only an import keeps one: no model
+        can fit it); the numbering stays dense."""
         with self._lock, _gc_paused():
             trials = self.trials()
-            if not self._excluded:
+            if not self._excluded and not self._nonfinite:
                 return trials
             out = list(trials)
-            for n in self._excluded:
+            for n in self._excluded | self._nonfinite:
                 t = trials[n]
                 cached = self._masked.get(n)
                 if cached is None or cached[0] is not t:
