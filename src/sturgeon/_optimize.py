@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sturgeon._checks import short_repr
 from sturgeon._exceptions import GridExhaustedError, InvalidValueError, TrialPruned, TrialStateError
-from sturgeon._frozen import WORKER_ATTR, FrozenTrial, TrialState
+from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._live import STOP_ATTR, worker_name
 from sturgeon._progress import ProgressBar
-from sturgeon.storage._base import Event, EventKind
 
 EXECUTORS = ("thread", "process")
 EXECUTOR = "thread"  # how this process runs trials: "process" inside a worker process of executor="process"
@@ -106,6 +105,10 @@ class _Heartbeat:
         thread = threading.Thread(target=self._loop, name="sturgeon-heartbeat", daemon=True)
         thread.start()
         return thread
+
+    def worker(self) -> str:
+        """The name the trial a thread of this loop takes records as its worker."""
+        return worker_name(EXECUTOR)
 
     def add(self, number: int) -> None:
         """Beat for ``number`` from now on (its first heartbeat came with its claim)."""
@@ -242,7 +245,6 @@ class _Loop:
         study = self.study
         trial._resource_cap = self.resource_budget
         self.heartbeat.add(trial.number)  # added at its claim already; this also restarts a stopped thread
-        study._append([Event(EventKind.SYSTEM_ATTR, trial.number, WORKER_ATTR, worker_name(EXECUTOR))])
         try:
             try:
                 value = self.func(trial)

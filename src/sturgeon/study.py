@@ -24,7 +24,7 @@ from sturgeon._exceptions import (
     NoCompletedTrialsError,
     TrialStateError,
 )
-from sturgeon._frozen import FrozenTrial, TrialState, fold_schedule
+from sturgeon._frozen import WORKER_ATTR, FrozenTrial, TrialState, fold_schedule
 from sturgeon._live import GO_ON as _GO_ON
 from sturgeon._live import resume_events as _resume_events
 from sturgeon._live import wants_resume as _wants_resume
@@ -64,6 +64,8 @@ class _Owner(Protocol):
     def add(self, number: int) -> None: ...
 
     def remove(self, number: int) -> None: ...
+
+    def worker(self) -> str: ...
 
 
 def _check_direction(direction: str) -> str:
@@ -317,10 +319,11 @@ class Study:
         if number is None:
             if self.sampler.is_exhausted(_LazyHistory(self, synced=True)):
                 raise GridExhaustedError(f"study {self.name!r}: the sampler's grid is exhausted")
+            events = [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})]
+            if owner is not None:  # who runs it, written with its creation
+                events.append(Event(EventKind.SYSTEM_ATTR, key=WORKER_ATTR, value=owner.worker()))
             number = self._storage.create_trial(
-                self._study_id,
-                [Event(EventKind.TRIAL_CREATED, value={"state": "RUNNING"})],
-                heartbeat_ttl=None if owner is None else owner.ttl,
+                self._study_id, events, heartbeat_ttl=None if owner is None else owner.ttl
             )
             if owner is not None:
                 owner.add(number)
@@ -431,6 +434,8 @@ class Study:
                 continue
             events = _resume_events(t)
             beat = None if owner is None else (n, owner.ttl)
+            if events and owner is not None:
+                events = [*events, Event(EventKind.SYSTEM_ATTR, n, WORKER_ATTR, owner.worker())]
             if events and self._storage.append(self._study_id, events, heartbeat=beat):
                 if owner is not None:
                     owner.add(n)
@@ -469,9 +474,10 @@ class Study:
                         "trial stays WAITING (ask with a space that holds the value, or without a space, to run it)"
                     )
             beat = None if owner is None else (n, owner.ttl)
-            if self._storage.append(
-                self._study_id, [Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")], heartbeat=beat
-            ):
+            claim = [Event(EventKind.TRIAL_STARTED, n, unique_key=f"start:{n}")]
+            if owner is not None:
+                claim.append(Event(EventKind.SYSTEM_ATTR, n, WORKER_ATTR, owner.worker()))
+            if self._storage.append(self._study_id, claim, heartbeat=beat):
                 if owner is not None:
                     owner.add(n)
                 return n, fixed
