@@ -156,3 +156,28 @@ def test_limits_need_processes_and_sane_values():
     for bad in ({"trial_timeout": 0}, {"trial_timeout": float("nan")}, {"trial_memory": 1.5}, {"trial_memory": -1}):
         with pytest.raises(sg.InvalidValueError, match=next(iter(bad))):
             study.optimize(_boom, n_trials=1, executor="process", **bad)
+
+
+def test_samplers_steer_away_from_a_region_that_runs_out_of_time():
+    """Trials that failed by a per-trial limit count as the study's worst result to TPE; plain
+    failures are ignored. Same history rule, same seeds: fewer proposals in that region."""
+
+    def share_in_region(reason: str, seed: int) -> float:
+        study = sg.create_study(sampler=sg.samplers.TPESampler(seed=seed, n_startup_trials=5))
+        space = {"x": sg.Float(0, 1)}
+        for _ in range(40):
+            t = study.ask(space)
+            x = t.params["x"]
+            if x > 0.6:  # where the best values would be, but every trial there runs out of time
+                study.tell(t, state=TrialState.FAIL, reason=reason)
+            else:
+                study.tell(t, -x)
+        later = [study.ask(space) for _ in range(60)]
+        for t in later:
+            study.tell(t, state=TrialState.FAIL, reason="not run")
+        return sum(t.params["x"] > 0.6 for t in later) / len(later)
+
+    timed_out = [share_in_region("TIMEOUT: ran longer than trial_timeout=60 s", seed) for seed in range(3)]
+    plain = [share_in_region("ValueError: boom", seed) for seed in range(3)]
+    assert all(a < b for a, b in zip(timed_out, plain, strict=True))
+    assert sum(timed_out) < 0.7 * sum(plain)

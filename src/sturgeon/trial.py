@@ -41,7 +41,7 @@ class _LazyHistory(Sequence[FrozenTrial]):
         if self._trials is None:
             if not self._synced:
                 self._study._view.sync()
-            self._trials = self._study._view.rule_trials()
+            self._trials = self._study._view.rule_trials(self._study.direction)
         return self._trials
 
     def __len__(self) -> int:
@@ -354,7 +354,7 @@ class Trial:
         if self._replay is not None:  # a replay trains to the end, by its schedule
             decision = Decision.CONTINUE
         else:
-            history = self._study._view.rule_trials()  # synced by the report of this step (_poll_requests)
+            history = self._study._view.rule_trials(self._study.direction)  # synced by this step's report
             pruner, snapshot = self._study.pruner, self._snapshot()
             decision = pruner.decide(snapshot, history, self._study.direction)
             if last == self._final_step and decision in (Decision.PAUSE, Decision.CHANGE):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import gc
+import math
 import threading
 import warnings
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ __all__ = ["StudyView"]
 
 _UTC = _dt.UTC
 _NAN = float("nan")  # a NaN report is stored as null (JSON has no NaN)
+LIMIT_REASONS = ("TIMEOUT", "OOM")  # fail reasons of a trial stopped by a per-trial limit
 
 
 @contextmanager
@@ -151,6 +153,7 @@ class StudyView:
         self._paused: set[int] = set()
         self._excluded: set[int] = set()  # trials a person excluded from rules and best_*
         self._nonfinite: set[int] = set()  # COMPLETE with an imported inf / NaN value: FAIL to rules
+        self._over_limit: set[int] = set()  # failed by a per-trial limit (time, memory): PRUNED to rules
         self._masked: dict[int, tuple[FrozenTrial, FrozenTrial]] = {}  # number -> (record, as rules see it)
         self._unknown_kinds: set[int] = set()
         self.total_resource = 0
@@ -249,6 +252,8 @@ class StudyView:
                 rec.system_attrs[ev.key or ""] = ev.value
                 if ev.key == EXCLUDED_ATTR:
                     (self._excluded.add if ev.value is not None else self._excluded.discard)(n)
+                elif ev.key == "fail_reason" and str(ev.value).startswith(LIMIT_REASONS):
+                    self._over_limit.add(n)
             elif kind is EventKind.TRIAL_PAUSED:
                 if rec.state.is_finished:  # pragma: no cover - a race the unique keys settle
                     continue
@@ -324,21 +329,44 @@ class StudyView:
                 self._all = [r.freeze() for r in self._records]
             return self._all
 
-    def rule_trials(self) -> list[FrozenTrial]:
-        """The trials as samplers and pruners see them: an excluded trial (``EXCLUDED_ATTR``,
-        ``Study.exclude_trial``) appears as FAIL, so no rule learns from it or ranks it, and so
-        does a COMPLETE trial whose value is infinite or NaN (only an import keeps one: no model
-        can fit it); the numbering stays dense."""
+    def rule_trials(self, direction: str | None = None) -> list[FrozenTrial]:
+        """The trials as samplers and pruners see them (the numbering stays dense):
+
+        * an excluded trial (``EXCLUDED_ATTR``, ``Study.exclude_trial``) appears as FAIL, so no
+          rule learns from it or ranks it, and so does a COMPLETE trial whose value is infinite
+          or NaN (only an import keeps one: no model can fit it);
+        * a trial that failed by a per-trial limit (reason "TIMEOUT..." or "OOM...") appears as
+          COMPLETE with the worst value of the study's completed trials (given ``direction``;
+          PRUNED, a bad point to TPE, before any completed), so TPE and the GP steer away from
+          the region that runs out of time or memory, as from a constraint."""
         with self._lock, _gc_paused():
             trials = self.trials()
-            if not self._excluded and not self._nonfinite:
+            if not self._excluded and not self._nonfinite and not self._over_limit:
                 return trials
             out = list(trials)
-            for n in self._excluded | self._nonfinite:
+            worst: float | None = None
+            if self._over_limit and direction is not None:
+                done = [
+                    t.value
+                    for t in trials
+                    if t.state is TrialState.COMPLETE
+                    and t.value is not None
+                    and math.isfinite(t.value)
+                    and t.number not in self._excluded
+                ]
+                if done:
+                    worst = max(done) if direction == "minimize" else min(done)
+            for n in self._excluded | self._nonfinite | self._over_limit:
                 t = trials[n]
+                if n in self._excluded or n in self._nonfinite:
+                    state, value = TrialState.FAIL, None
+                elif t.state is TrialState.FAIL:
+                    state, value = (TrialState.PRUNED, None) if worst is None else (TrialState.COMPLETE, worst)
+                else:
+                    continue
                 cached = self._masked.get(n)
-                if cached is None or cached[0] is not t:
-                    cached = (t, dataclasses.replace(t, state=TrialState.FAIL, value=None))
+                if cached is None or cached[0] is not t or cached[1].value != value:
+                    cached = (t, dataclasses.replace(t, state=state, value=value))
                     self._masked[n] = cached
                 out[n] = cached[1]
             return out
