@@ -354,7 +354,8 @@ class Trial:
         if self._replay is not None:  # a replay trains to the end, by its schedule
             decision = Decision.CONTINUE
         else:
-            history = self._study._view.rule_trials(self._study.direction)  # synced by this step's report
+            # synced by this step's report; no direction: a trial over a limit is PRUNED to pruners, not a result
+            history = self._study._view.rule_trials()
             pruner, snapshot = self._study.pruner, self._snapshot()
             decision = pruner.decide(snapshot, history, self._study.direction)
             if last == self._final_step and decision in (Decision.PAUSE, Decision.CHANGE):
