@@ -63,3 +63,46 @@ def test_ctrl_c_pauses_or_requeues_the_running_trial(tmp_path, kind):
         (retry,) = trials[1:]
         assert retry.state is TrialState.WAITING and retry.fixed_params == first.params
         assert retry.system_attrs["retry_of"] == 0
+
+
+_CALLS: list[int] = []
+
+
+def _flaky(trial: sg.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    _CALLS.append(trial.number)
+    if len(_CALLS) == 1:  # the first call only
+        raise ConnectionError("the data server dropped the connection")
+    return x
+
+
+def test_retry_on_queues_an_objective_error_again_and_the_chain_is_recorded():
+    study = sg.create_study(sampler="random", seed=0)
+    study.optimize(_flaky, n_trials=1, retry_on=ConnectionError)
+    first, retry = study.trials
+    assert first.state is TrialState.FAIL and first.fail_reason.startswith("ConnectionError")
+    assert retry.state is TrialState.WAITING and retry.system_attrs["retry_of"] == 0
+    study.optimize(_flaky, n_trials=1)  # the enqueued retry runs first, and succeeds
+    assert study.trials[1].state is TrialState.COMPLETE and study.trials[1].params == first.params
+
+
+def _always(trial: sg.Trial) -> float:
+    trial.suggest_float("x", 0, 1)
+    raise ConnectionError("down")
+
+
+def test_a_configuration_that_keeps_failing_is_not_retried_for_ever():
+    study = sg.create_study(sampler="random", seed=0)
+    study.optimize(_always, n_trials=1, retries=2, retry_on=ConnectionError)
+    for _ in range(5):  # run whatever is queued
+        study.optimize(_always, n_trials=0, retries=2, retry_on=ConnectionError)
+        waiting = [t for t in study.trials if t.state is TrialState.WAITING]
+        if not waiting:
+            break
+        study.optimize(_always, n_trials=len(waiting), retries=2, retry_on=ConnectionError)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.FAIL] * 3  # the first and its 2 retries
+    assert [t.system_attrs.get("retry_of") for t in trials] == [None, 0, 1]
+    assert trials[-1].system_attrs["retries_exhausted"] == 2
+    with pytest.raises(sg.InvalidValueError, match="retries must be an int >= 0"):
+        study.optimize(_always, n_trials=1, retries=-1)

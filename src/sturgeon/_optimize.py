@@ -69,13 +69,22 @@ def _check_args(
             f"optimize: heartbeat_interval must be a number of seconds > 0 and <= {_MAX_INTERVAL:g} (one day), "
             f"got {short_repr(heartbeat_interval)}"
         )
-    if isinstance(catch, type):
-        catch = (catch,)
-    catch = tuple(catch)
-    for c in catch:
+    return _exception_types("catch", catch)
+
+
+def _exception_types(what: str, types: Any) -> tuple[type[BaseException], ...]:
+    if isinstance(types, type):
+        types = (types,)
+    try:
+        out = tuple(types)
+    except TypeError:
+        raise InvalidValueError(
+            f"optimize: {what} must be an exception class or several, got {short_repr(types)}"
+        ) from None
+    for c in out:
         if not (isinstance(c, type) and issubclass(c, BaseException)):
-            raise InvalidValueError(f"optimize: catch must hold exception classes, got {short_repr(c)}")
-    return catch
+            raise InvalidValueError(f"optimize: {what} must hold exception classes, got {short_repr(c)}")
+    return out
 
 
 class _Heartbeat:
@@ -252,10 +261,15 @@ class _Loop:
                 if trial.state is not TrialState.RUNNING:  # the objective told it itself
                     return study._view.trial(trial.number)
                 return self._finish(trial, lambda: study._stopped(trial))
-            except self.catch as e:
-                _log.warning("trial %d failed with %r (caught; going on)", trial.number, e)
+            except self.catch + study._retry_on as e:
                 why = _why(e)
-                return self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
+                frozen = self._finish(trial, lambda: study.tell(trial, state=TrialState.FAIL, reason=why))
+                if isinstance(e, study._retry_on) and frozen.state is TrialState.FAIL:
+                    _log.warning("trial %d failed with %r; queued again (retry_on)", trial.number, e)
+                    study._requeue(trial.number, {**trial._ctx.fixed_params, **trial.params})
+                else:
+                    _log.warning("trial %d failed with %r (caught; going on)", trial.number, e)
+                return frozen
             except BaseException as e:
                 if trial.state is TrialState.RUNNING and isinstance(e, (KeyboardInterrupt, SystemExit)):
                     self._finish(trial, lambda: study._interrupted(trial))  # paused or queued again
@@ -342,6 +356,8 @@ def run_optimize(
     executor: str = "thread",
     trial_timeout: float | None = None,
     trial_memory: int | None = None,
+    retries: int = 1,
+    retry_on: Iterable[type[BaseException]] | type[BaseException] = (),
 ) -> None:
     if not callable(func):
         raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {short_repr(func)}")
@@ -349,6 +365,10 @@ def run_optimize(
     if executor not in EXECUTORS:
         raise InvalidValueError(f"optimize: executor must be one of {list(EXECUTORS)}, got {short_repr(executor)}")
     _check_limits(executor, trial_timeout, trial_memory)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise InvalidValueError(f"optimize: retries must be an int >= 0, got {short_repr(retries)}")
+    study.retries = retries
+    study._retry_on = _exception_types("retry_on", retry_on)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if show_progress_bar is None:

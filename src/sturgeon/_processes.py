@@ -160,6 +160,8 @@ def run_processes(
         "catch": catch,
         "heartbeat_interval": heartbeat_interval,
         "resource_budget": resource_budget,
+        "retries": study.retries,
+        "retry_on": study._retry_on,
     }
     try:
         study._view.sync()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import secrets
 import threading
@@ -38,6 +39,8 @@ from sturgeon.trial import Trial, _LazyHistory
 
 if TYPE_CHECKING:
     import pandas
+
+_log = logging.getLogger("sturgeon")
 
 __all__ = [
     "MaxTrialsCallback",
@@ -132,6 +135,8 @@ class Study:
         self.pruner = make_pruner(pruner, self._seed)
         self._view = StudyView(storage, record.study_id)
         self._stop_flag = threading.Event()
+        self.retries = 1  # times a configuration lost to a crash is queued again (optimize(retries=))
+        self._retry_on: tuple[type[BaseException], ...] = ()  # objective exceptions retried as well
         self._checkpoints = Checkpoints(
             storage=storage,
             view=self._view,
@@ -401,8 +406,26 @@ class Study:
         self._requeue(trial.number, {**trial._ctx.fixed_params, **trial.params})
         return frozen
 
-    def _requeue(self, number: int, params: Mapping[str, Any]) -> int:
-        """Enqueue the parameters of failed trial ``number`` again, as a new WAITING trial."""
+    def _retries_of(self, number: int) -> int:
+        """How many times the configuration of trial ``number`` was queued again before it
+        (the length of its ``retry_of`` chain)."""
+        n, depth = number, 0
+        while True:
+            prev = self._view.trial(n).system_attrs.get("retry_of") if 0 <= n < len(self._view) else None
+            if not isinstance(prev, int) or depth > len(self._view):
+                return depth
+            n, depth = prev, depth + 1
+
+    def _requeue(self, number: int, params: Mapping[str, Any]) -> int | None:
+        """Enqueue the parameters of failed trial ``number`` again, as a new WAITING trial,
+        unless its configuration was retried ``self.retries`` times already (a configuration
+        that keeps crashing its worker is not retried for ever): then None, and the trial
+        records ``retries_exhausted``."""
+        self._view.sync()
+        if self._retries_of(number) >= self.retries:
+            self._append([Event(EventKind.SYSTEM_ATTR, number, "retries_exhausted", self.retries)])
+            _log.warning("trial %d: its configuration failed %d times; not queued again", number, self.retries + 1)
+            return None
         retry = self._storage.create_trial(
             self._study_id,
             [
@@ -696,6 +719,8 @@ class Study:
         executor: str = "thread",
         trial_timeout: float | None = None,
         trial_memory: int | None = None,
+        retries: int = 1,
+        retry_on: Iterable[type[BaseException]] | type[BaseException] = (),
     ) -> None:
         """Run ``func`` on new trials until ``n_trials`` have run (in this call), ``timeout``
         seconds have passed, the study has trained ``resource_budget`` steps in total
@@ -721,7 +746,10 @@ class Study:
         ``trial_memory`` (bytes of resident memory) limit each trial: the executor kills the
         worker of a trial past its limit, the trial is FAIL with the reason ("TIMEOUT: ...",
         "OOM: ...") and a new worker goes on; a worker that dies otherwise ("KILLED by signal
-        N", "WORKER_LOST") has its trial recovered as a dead worker's is. Exceptions listed in
+        N", "WORKER_LOST") has its trial recovered as a dead worker's is. A trial lost to a
+        crash (a dead worker, Ctrl-C) is queued again (``retry_of``), up to ``retries`` times
+        along a configuration's chain (then it records ``retries_exhausted``); an objective's
+        exception is retried that way only when listed in ``retry_on``. Exceptions listed in
         ``catch`` mark the trial FAIL and the loop goes on; any other exception marks it
         FAIL, stops the loop and is re-raised. Each callback gets (study, finished trial).
         Each trial this call runs has a heartbeat from its creation or claim on, renewed every
@@ -746,6 +774,8 @@ class Study:
             executor=executor,
             trial_timeout=trial_timeout,
             trial_memory=trial_memory,
+            retries=retries,
+            retry_on=retry_on,
         )
 
     def stop(self, *, reason: str | None = None) -> None:
