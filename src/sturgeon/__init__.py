@@ -39,6 +39,7 @@ from sturgeon._optuna import (
     get_all_study_summaries,
     load_study,
 )
+from sturgeon._ray import RayExecutor
 from sturgeon.space import Categorical, Distribution, Float, Int
 from sturgeon.study import Study, StudySummary, list_studies
 from sturgeon.trial import Trial
@@ -88,6 +89,7 @@ __all__ = [
     "SturgeonError",
     "Trial",
     "TrialPruned",
+    "RayExecutor",
     "TrialState",
     "TrialStateError",
     "__version__",

@@ -353,7 +353,7 @@ def run_optimize(
     show_progress_bar: bool | None,
     heartbeat_interval: float,
     resource_budget: int | None = None,
-    executor: str = "thread",
+    executor: Any = "thread",
     trial_timeout: float | None = None,
     trial_memory: int | None = None,
     retries: int = 1,
@@ -362,8 +362,13 @@ def run_optimize(
     if not callable(func):
         raise InvalidValueError(f"optimize: func must be callable (trial) -> float, got {short_repr(func)}")
     catch_t = _check_args(n_trials, timeout, n_jobs, catch, heartbeat_interval, resource_budget)
-    if executor not in EXECUTORS:
-        raise InvalidValueError(f"optimize: executor must be one of {list(EXECUTORS)}, got {short_repr(executor)}")
+    from sturgeon._ray import RayExecutor
+
+    ray_executor = executor if isinstance(executor, RayExecutor) else None
+    if ray_executor is None and executor not in EXECUTORS:
+        raise InvalidValueError(
+            f"optimize: executor must be one of {list(EXECUTORS)} or a RayExecutor, got {short_repr(executor)}"
+        )
     _check_limits(executor, trial_timeout, trial_memory)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InvalidValueError(f"optimize: retries must be an int >= 0, got {short_repr(retries)}")
@@ -376,6 +381,26 @@ def run_optimize(
     study._stop_flag.clear()
     study.fail_stale_trials()
     progress = ProgressBar(enabled=bool(show_progress_bar), n_trials=n_trials, timeout=timeout)
+    if ray_executor is not None:
+        from sturgeon._ray import run_ray
+
+        try:
+            run_ray(
+                study,
+                func,
+                executor=ray_executor,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                catch=catch_t,
+                callbacks=list(callbacks or ()),
+                progress=progress,
+                heartbeat_interval=heartbeat_interval,
+                resource_budget=resource_budget,
+            )
+        finally:
+            progress.close()
+        return
     if executor == "process":
         from sturgeon._processes import run_processes
 

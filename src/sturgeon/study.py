@@ -40,6 +40,8 @@ from sturgeon.trial import Trial, _LazyHistory
 if TYPE_CHECKING:
     import pandas
 
+    from sturgeon._ray import RayExecutor
+
 _log = logging.getLogger("sturgeon")
 
 __all__ = [
@@ -716,7 +718,7 @@ class Study:
         show_progress_bar: bool | None = None,
         heartbeat_interval: float = 10.0,
         resource_budget: int | None = None,
-        executor: str = "thread",
+        executor: str | RayExecutor = "thread",
         trial_timeout: float | None = None,
         trial_memory: int | None = None,
         retries: int = 1,
@@ -742,7 +744,8 @@ class Study:
         and the progress bar run here). Threads are the default: they share the objective's
         memory (data loaded once, closures that collect results), and PyTorch, NumPy and
         scikit-learn release the GIL while they compute; processes suit objectives whose own
-        Python code is the work. With processes, ``trial_timeout`` (seconds) and
+        Python code is the work; ``executor=RayExecutor(address, resources_per_trial)`` runs
+        ``n_jobs`` Ray actors on a cluster. With processes, ``trial_timeout`` (seconds) and
         ``trial_memory`` (bytes of resident memory) limit each trial: the executor kills the
         worker of a trial past its limit, the trial is FAIL with the reason ("TIMEOUT: ...",
         "OOM: ...") and a new worker goes on; a worker that dies otherwise ("KILLED by signal

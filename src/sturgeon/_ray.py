@@ -1,0 +1,192 @@
+"""``optimize(executor=RayExecutor(...))``: trials run on a Ray cluster (the ``ray`` extra).
+
+Each of ``n_jobs`` Ray actors holds ``resources_per_trial`` (CPUs, GPUs: Ray assigns the GPUs
+and sets ``CUDA_VISIBLE_DEVICES`` for the objective) and runs an ``optimize`` loop of its own
+on the study's storage, which every node must reach (PostgreSQL on a cluster; an SQLite file
+on one machine). The objective, sampler and pruner travel with cloudpickle, as for worker
+processes; the driver runs the callbacks and the progress bar, stops the actors through the
+study-wide stop, and when an actor dies (its node lost, its process killed) recovers the trial
+it was running at once ("WORKER_LOST", the recovery rule) and starts another actor for the rest
+of its share.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sturgeon._exceptions import InvalidValueError
+from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._live import STOP_ATTR
+
+if TYPE_CHECKING:
+    from sturgeon._progress import ProgressBar
+    from sturgeon.study import Study
+
+__all__ = ["RayExecutor", "run_ray"]
+
+_log = logging.getLogger("sturgeon")
+POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class RayExecutor:
+    """Run trials on Ray: ``address`` None starts (or joins) a local cluster, ``"auto"`` or
+    ``"ray://host:10001"`` joins one; ``resources_per_trial`` e.g. ``{"cpu": 1, "gpu": 0.5}``;
+    ``init`` more keyword arguments for ``ray.init`` (``num_gpus``, ``runtime_env``...)."""
+
+    address: str | None = None
+    resources_per_trial: Mapping[str, float] = field(default_factory=lambda: {"cpu": 1})
+    init: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        bad = [k for k in self.resources_per_trial if k not in ("cpu", "gpu")]
+        if bad:
+            raise InvalidValueError(f"RayExecutor: resources_per_trial keys are 'cpu' and 'gpu', got {bad}")
+        for k, v in self.resources_per_trial.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise InvalidValueError(f"RayExecutor: resources_per_trial[{k!r}] must be a number >= 0, got {v!r}")
+
+
+class _Worker:
+    """A Ray actor: one ``optimize`` loop on the study."""
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def run(self, blob: bytes, url: str, name: str, share: int | None) -> tuple[str, str | None]:
+        import traceback
+
+        import cloudpickle
+
+        import sturgeon as sg
+        from sturgeon import _optimize
+
+        try:
+            func, sampler, pruner, seed, options, stop_seen = cloudpickle.loads(blob)
+            _optimize.EXECUTOR = "ray"
+            _optimize.STOP_SEEN = stop_seen
+            study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
+            study.optimize(func, n_trials=share, n_jobs=1, show_progress_bar=False, **options)
+            return "done", None
+        except BaseException as e:  # every failure goes back to the driver, which raises it
+            return "error", f"{type(e).__name__}: {e}\n\nin a Ray worker:\n{traceback.format_exc()}"
+
+
+@dataclass
+class _Slot:
+    actor: Any
+    pid: int
+    ref: Any
+    share: int | None
+
+
+def run_ray(
+    study: Study,
+    func: Callable[..., Any],
+    *,
+    executor: RayExecutor,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: tuple[type[BaseException], ...],
+    callbacks: Sequence[Callable[[Study, FrozenTrial], None]],
+    progress: ProgressBar,
+    heartbeat_interval: float,
+    resource_budget: int | None,
+) -> None:
+    try:
+        import cloudpickle
+        import ray
+    except ImportError as e:
+        raise ImportError("executor=RayExecutor(...) needs the 'ray' extra: pip install 'sturgeon[ray]'") from e
+    from sturgeon._processes import WorkerProcessError, _dumps
+
+    url = getattr(study.storage, "url", None)
+    if not isinstance(url, str):
+        raise InvalidValueError(
+            "optimize: a RayExecutor needs a study in a database its workers reach (storage='sqlite:///file.db' "
+            "on one machine, a PostgreSQL URL on a cluster); this study is in memory"
+        )
+    if not ray.is_initialized():
+        ray.init(address=executor.address, include_dashboard=False, **dict(executor.init))
+    res = dict(executor.resources_per_trial)
+    worker_cls: Any = ray.remote(num_cpus=res.get("cpu", 1), num_gpus=res.get("gpu", 0), max_restarts=0)(_Worker)
+    options = {
+        "timeout": timeout,
+        "catch": catch,
+        "heartbeat_interval": heartbeat_interval,
+        "resource_budget": resource_budget,
+        "retries": study.retries,
+        "retry_on": study._retry_on,
+    }
+    study._view.sync()
+    blob = _dumps(
+        cloudpickle, (func, study.sampler, study.pruner, study._seed, options, study._view.system_attrs.get(STOP_ATTR))
+    )
+    if n_trials is not None:
+        shares: list[int | None] = [n_trials // n_jobs + (i < n_trials % n_jobs) for i in range(n_jobs)]
+        shares = [s for s in shares if s]
+    else:
+        shares = [None] * n_jobs
+    deadline = None if timeout is None else time.monotonic() + timeout
+    seen = {t.number for t in study._view.trials() if t.state.is_finished}
+    errors: list[str] = []
+
+    def start(share: int | None) -> _Slot:
+        actor: Any = worker_cls.remote()
+        pid = int(ray.get(actor.pid.remote()))
+        return _Slot(actor, pid, actor.run.remote(blob, url, study.name, share), share)
+
+    def theirs(pid: int) -> list[FrozenTrial]:
+        study._view.sync()
+        mark = f":{pid}/ray:"
+        return [t for t in study._view.trials() if t.worker and mark in t.worker]
+
+    slots = [start(s) for s in shares]
+
+    def finished() -> None:
+        study._view.sync()
+        for t in study._view.trials():
+            if t.state.is_finished and t.number not in seen:
+                seen.add(t.number)
+                for cb in callbacks:
+                    cb(study, t)
+                progress.update(study, t)
+
+    try:
+        while slots:
+            ready, _ = ray.wait([s.ref for s in slots], num_returns=1, timeout=POLL_S)
+            for ref in ready:
+                slot = next(s for s in slots if s.ref == ref)
+                slots.remove(slot)
+                try:
+                    kind, text = ray.get(ref)
+                except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as e:
+                    ran = theirs(slot.pid)
+                    for t in ran:
+                        if t.state is TrialState.RUNNING:
+                            study._lost_trial(
+                                t.number, f"WORKER_LOST: the Ray worker died ({type(e).__name__})", requeue=True
+                            )
+                    _log.warning("a Ray worker (pid %d) died; its trial is recovered", slot.pid)
+                    left = None if slot.share is None else slot.share - sum(t.resumed_step is None for t in ran)
+                    over = deadline is not None and time.monotonic() >= deadline
+                    if (left is None or left > 0) and not over and not study._stop_flag.is_set():
+                        slots.append(start(left))
+                    continue
+                if kind == "error" and text:
+                    errors.append(text)
+                    if not study._stop_flag.is_set():
+                        study.stop(reason="a Ray worker failed")
+            finished()
+        finished()
+    except BaseException:
+        study.stop(reason="the optimize call that started the Ray workers stopped")
+        raise
+    if errors:
+        raise WorkerProcessError(errors[0] + (f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""))
