@@ -47,36 +47,28 @@ class WorkerProcessError(SturgeonError):
 def _worker_main(blob_path: str, url: str, name: str, share: str, index: str, result_path: str) -> int:
     """One worker process (``python -m sturgeon._processes ...``): its own ``optimize`` loop on
     the study. Started as a fresh interpreter that never imports the parent's ``__main__``."""
-    import json
     import traceback
-    from pathlib import Path
-
-    import cloudpickle
-
-    import sturgeon as sg
-    from sturgeon import _optimize
 
     def result(kind: str, text: str | None) -> None:
         Path(result_path).write_text(json.dumps({"kind": kind, "index": int(index), "text": text}))
 
     try:
-        func, sampler, pruner, seed, options, stop_seen = cloudpickle.loads(Path(blob_path).read_bytes())
-        _optimize.EXECUTOR = "process"
-        _optimize.STOP_SEEN = stop_seen  # a stop asked before this worker started still counts
-        study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
         current = Path(result_path).with_name(f"current-{index}.json")
         started = [0]
 
-        def run(trial: Any) -> Any:  # the parent reads which trial runs since when (per-trial limits)
-            started[0] += trial.resumed_step is None
-            current.write_text(json.dumps({"trial": trial.number, "start": time.time(), "started": started[0]}))
-            try:
-                return func(trial)
-            finally:
-                current.write_text(json.dumps({"trial": None, "started": started[0]}))
+        def watched(func: Callable[..., Any]) -> Callable[..., Any]:
+            def run(trial: Any) -> Any:  # the parent reads which trial runs since when (per-trial limits)
+                started[0] += trial.resumed_step is None
+                current.write_text(json.dumps({"trial": trial.number, "start": time.time(), "started": started[0]}))
+                try:
+                    return func(trial)
+                finally:
+                    current.write_text(json.dumps({"trial": None, "started": started[0]}))
+
+            return run
 
         n_trials = None if share == "-" else int(share)
-        study.optimize(run, n_trials=n_trials, n_jobs=1, show_progress_bar=False, **options)
+        run_worker_loop(Path(blob_path).read_bytes(), url, name, n_trials, "process", wrap=watched)
         result("done", None)
         return 0
     except KeyboardInterrupt:
@@ -85,6 +77,91 @@ def _worker_main(blob_path: str, url: str, name: str, share: str, index: str, re
     except BaseException as e:  # every failure goes back to the parent, which raises it
         result("error", f"{type(e).__name__}: {e}\n\nin worker process {index}:\n{traceback.format_exc()}")
         return 1
+
+
+def run_worker_loop(
+    blob: bytes,
+    url: str,
+    name: str,
+    n_trials: int | None,
+    executor: str,
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None,
+) -> None:
+    """A worker's side of process and Ray execution: the objective, sampler, pruner and options
+    from ``blob`` (see ``worker_blob``), one ``optimize`` loop on the study."""
+    import cloudpickle
+
+    import sturgeon as sg
+    from sturgeon import _optimize
+
+    func, sampler, pruner, seed, options, stop_seen = cloudpickle.loads(blob)
+    _optimize.EXECUTOR = executor
+    _optimize.STOP_SEEN = stop_seen  # a stop asked before this worker started still counts
+    study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
+    objective = func if wrap is None else wrap(func)
+    study.optimize(objective, n_trials=n_trials, n_jobs=1, show_progress_bar=False, **options)
+
+
+def worker_blob(
+    study: Study,
+    func: Callable[..., Any],
+    *,
+    timeout: float | None,
+    catch: tuple[type[BaseException], ...],
+    heartbeat_interval: float,
+    resource_budget: int | None,
+) -> bytes:
+    """What a worker needs, pickled: the objective, the study's sampler, pruner and seed, the
+    loop's options and the stop request in force now (one asked later stops the worker)."""
+    import cloudpickle
+
+    options = {
+        "timeout": timeout,
+        "catch": catch,
+        "heartbeat_interval": heartbeat_interval,
+        "resource_budget": resource_budget,
+        "retries": study.retries,
+        "retry_on": study._retry_on,
+    }
+    study._view.sync()
+    stop_seen = study._view.system_attrs.get(STOP_ATTR)
+    try:
+        return _dumps(cloudpickle, (func, study.sampler, study.pruner, study._seed, options, stop_seen))
+    except Exception as e:
+        raise InvalidValueError(f"optimize: cannot send the objective to a worker: {e}") from e
+
+
+def split_trials(n_trials: int | None, n_jobs: int) -> list[int | None]:
+    """Each worker's share of ``n_trials`` (None each: no limit); no worker with nothing to do."""
+    if n_trials is None:
+        return [None] * n_jobs
+    shares = [n_trials // n_jobs + (i < n_trials % n_jobs) for i in range(n_jobs)]
+    return [s for s in shares if s]
+
+
+class FinishReporter:
+    """Runs the callbacks and the progress bar, in the parent, on each trial the workers finish
+    (read from the storage), once each."""
+
+    def __init__(self, study: Study, callbacks: Sequence[Callable[[Study, FrozenTrial], None]], progress: ProgressBar):
+        self.study, self.callbacks, self.progress = study, callbacks, progress
+        study._view.sync()
+        self.seen = {t.number for t in study._view.trials() if t.state.is_finished}
+
+    def __call__(self) -> None:
+        self.study._view.sync()
+        for t in self.study._view.trials():
+            if t.state.is_finished and t.number not in self.seen:
+                self.seen.add(t.number)
+                for cb in self.callbacks:
+                    cb(self.study, t)
+                self.progress.update(self.study, t)
+
+
+def raise_errors(errors: Sequence[str]) -> None:
+    if errors:
+        more = f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""
+        raise WorkerProcessError(errors[0] + more)
 
 
 def _dumps(cloudpickle: Any, obj: Any) -> bytes:
@@ -144,10 +221,6 @@ def run_processes(
     trial_timeout: float | None = None,
     trial_memory: int | None = None,
 ) -> None:
-    try:
-        import cloudpickle
-    except ImportError as e:  # pragma: no cover - cloudpickle is a dependency
-        raise ImportError("executor='process' needs cloudpickle: pip install cloudpickle") from e
     url = getattr(study.storage, "url", None)
     if not isinstance(url, str):
         raise InvalidValueError(
@@ -155,27 +228,16 @@ def run_processes(
             "'sqlite:///file.db' or a PostgreSQL URL); this study is in memory: use executor='thread'"
         )
     deadline = None if timeout is None else time.monotonic() + timeout
-    options = {
-        "timeout": timeout,
-        "catch": catch,
-        "heartbeat_interval": heartbeat_interval,
-        "resource_budget": resource_budget,
-        "retries": study.retries,
-        "retry_on": study._retry_on,
-    }
-    try:
-        study._view.sync()
-        stop_seen = study._view.system_attrs.get(STOP_ATTR)
-        blob = _dumps(cloudpickle, (func, study.sampler, study.pruner, study._seed, options, stop_seen))
-    except Exception as e:
-        raise InvalidValueError(f"optimize: executor='process' cannot send the objective to a worker: {e}") from e
-    if n_trials is not None:
-        shares: list[int | None] = [n_trials // n_jobs + (i < n_trials % n_jobs) for i in range(n_jobs)]
-        shares = [s for s in shares if s]
-    else:
-        shares = [None] * n_jobs
-    study._view.sync()
-    seen = {t.number for t in study._view.trials() if t.state.is_finished}
+    blob = worker_blob(
+        study,
+        func,
+        timeout=timeout,
+        catch=catch,
+        heartbeat_interval=heartbeat_interval,
+        resource_budget=resource_budget,
+    )
+    shares = split_trials(n_trials, n_jobs)
+    finished = FinishReporter(study, callbacks, progress)
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="sturgeon-workers-") as tmp:
         blob_path = Path(tmp) / "objective.pkl"
@@ -246,15 +308,6 @@ def run_processes(
             _log.warning("worker process %d: %s", slot.index, why)
             lost(slot, running, why, requeue=True)
 
-        def finished() -> None:
-            study._view.sync()
-            for t in study._view.trials():
-                if t.state.is_finished and t.number not in seen:
-                    seen.add(t.number)
-                    for cb in callbacks:
-                        cb(study, t)
-                    progress.update(study, t)
-
         try:
             while any(not s.done for s in slots):
                 for slot in list(slots):
@@ -272,8 +325,7 @@ def run_processes(
             for slot in slots:
                 _wait(slot.proc, 60)
             raise
-    if errors:
-        raise WorkerProcessError(errors[0] + (f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""))
+    raise_errors(errors)
 
 
 def _wait(proc: subprocess.Popen[bytes], seconds: float) -> None:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from sturgeon._exceptions import InvalidValueError
 from sturgeon._frozen import FrozenTrial, TrialState
-from sturgeon._live import STOP_ATTR
 
 if TYPE_CHECKING:
     from sturgeon._progress import ProgressBar
@@ -61,17 +60,10 @@ class _Worker:
     def run(self, blob: bytes, url: str, name: str, share: int | None) -> tuple[str, str | None]:
         import traceback
 
-        import cloudpickle
-
-        import sturgeon as sg
-        from sturgeon import _optimize
+        from sturgeon._processes import run_worker_loop
 
         try:
-            func, sampler, pruner, seed, options, stop_seen = cloudpickle.loads(blob)
-            _optimize.EXECUTOR = "ray"
-            _optimize.STOP_SEEN = stop_seen
-            study = sg.load_study(name, storage=url, sampler=sampler, pruner=pruner, seed=seed)
-            study.optimize(func, n_trials=share, n_jobs=1, show_progress_bar=False, **options)
+            run_worker_loop(blob, url, name, share, "ray")
             return "done", None
         except BaseException as e:  # every failure goes back to the driver, which raises it
             return "error", f"{type(e).__name__}: {e}\n\nin a Ray worker:\n{traceback.format_exc()}"
@@ -100,11 +92,10 @@ def run_ray(
     resource_budget: int | None,
 ) -> None:
     try:
-        import cloudpickle
         import ray
     except ImportError as e:
         raise ImportError("executor=RayExecutor(...) needs the 'ray' extra: pip install 'sturgeon[ray]'") from e
-    from sturgeon._processes import WorkerProcessError, _dumps
+    from sturgeon._processes import FinishReporter, raise_errors, split_trials, worker_blob
 
     url = getattr(study.storage, "url", None)
     if not isinstance(url, str):
@@ -116,25 +107,17 @@ def run_ray(
         ray.init(address=executor.address, include_dashboard=False, **dict(executor.init))
     res = dict(executor.resources_per_trial)
     worker_cls: Any = ray.remote(num_cpus=res.get("cpu", 1), num_gpus=res.get("gpu", 0), max_restarts=0)(_Worker)
-    options = {
-        "timeout": timeout,
-        "catch": catch,
-        "heartbeat_interval": heartbeat_interval,
-        "resource_budget": resource_budget,
-        "retries": study.retries,
-        "retry_on": study._retry_on,
-    }
-    study._view.sync()
-    blob = _dumps(
-        cloudpickle, (func, study.sampler, study.pruner, study._seed, options, study._view.system_attrs.get(STOP_ATTR))
+    blob = worker_blob(
+        study,
+        func,
+        timeout=timeout,
+        catch=catch,
+        heartbeat_interval=heartbeat_interval,
+        resource_budget=resource_budget,
     )
-    if n_trials is not None:
-        shares: list[int | None] = [n_trials // n_jobs + (i < n_trials % n_jobs) for i in range(n_jobs)]
-        shares = [s for s in shares if s]
-    else:
-        shares = [None] * n_jobs
+    shares = split_trials(n_trials, n_jobs)
     deadline = None if timeout is None else time.monotonic() + timeout
-    seen = {t.number for t in study._view.trials() if t.state.is_finished}
+    finished = FinishReporter(study, callbacks, progress)
     errors: list[str] = []
 
     def start(share: int | None) -> _Slot:
@@ -148,15 +131,6 @@ def run_ray(
         return [t for t in study._view.trials() if t.worker and mark in t.worker]
 
     slots = [start(s) for s in shares]
-
-    def finished() -> None:
-        study._view.sync()
-        for t in study._view.trials():
-            if t.state.is_finished and t.number not in seen:
-                seen.add(t.number)
-                for cb in callbacks:
-                    cb(study, t)
-                progress.update(study, t)
 
     try:
         while slots:
@@ -188,5 +162,4 @@ def run_ray(
     except BaseException:
         study.stop(reason="the optimize call that started the Ray workers stopped")
         raise
-    if errors:
-        raise WorkerProcessError(errors[0] + (f"\n({len(errors) - 1} more worker errors)" if len(errors) > 1 else ""))
+    raise_errors(errors)
