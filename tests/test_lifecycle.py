@@ -646,7 +646,7 @@ def test_a_schema_1_database_is_migrated_in_place(tmp_path):
     url = f"sqlite:///{path}"
     study = sg.load_study(name="old", storage=url, sampler="random", pruner=None)
     meta, columns = _meta(path)
-    assert meta == {"schema_version": str(SCHEMA_VERSION), "min_reader_version": "2"} and SCHEMA_VERSION == 3
+    assert meta == {"schema_version": str(SCHEMA_VERSION), "min_reader_version": "2"} and SCHEMA_VERSION == 4
     assert "owner" in columns
     t0, t1, t2 = study.trials
     assert (t0.state, t0.value, t0.params, t0.intermediate_values) == (COMPLETE, 0.3, {"x": 0.25}, {0: 0.5, 1: 0.3})

@@ -47,9 +47,9 @@ def test_the_scripts_are_optuna_code(script, tmp_path, monkeypatch):
 
 
 # -- what we do not have: NotSupportedError naming the argument -----------------------------
-def test_several_directions_are_refused_one_works():
-    with pytest.raises(sg.NotSupportedError, match=r"directions=.*2 objectives.*multi-objective"):
-        sg.create_study(directions=["minimize", "maximize"])
+def test_directions_one_or_several():
+    two = sg.create_study(directions=["minimize", sg.study.StudyDirection.MAXIMIZE])
+    assert two.directions == ["minimize", "maximize"] and two.is_multi_objective
     assert sg.create_study(directions=["maximize"]).direction == "maximize"
     assert sg.create_study(direction=sg.study.StudyDirection.MAXIMIZE).directions == ["maximize"]
     with pytest.raises(sg.InvalidValueError, match="direction or directions"):
@@ -58,21 +58,40 @@ def test_several_directions_are_refused_one_works():
         sg.create_study("a", study_name="b")
 
 
+@pytest.mark.parametrize("cls", ["TPESampler", "GPSampler"])
+def test_a_samplers_constraints_func_is_the_studys(cls):
+    sampler = getattr(sg.samplers, cls)(seed=0, constraints_func=lambda t: [t.params["x"] - 0.5])
+    study = sg.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=12)
+    assert all(t.constraints == (t.params["x"] - 0.5,) for t in study.trials)
+    assert study.best_trial.feasible and study.best_value <= 0.5
+
+
+def test_values_must_match_the_number_of_objectives():
+    one = sg.create_study()
+    one.ask()
+    with pytest.raises(sg.InvalidValueError, match=r"values=.*2 entries.*one objective"):
+        one.tell(0, values=[1.0, 2.0])
+    with pytest.raises(sg.InvalidValueError, match="2 values.*1 objectives"):
+        one.add_trial(create_trial(values=[1.0, 2.0]))
+    two = sg.create_study(directions=["minimize", "maximize"])
+    number = two.add_trial(create_trial(values=[1.0, 2.0], constraints=[-1.0]))
+    assert two.trials[number].values == [1.0, 2.0]
+    with pytest.raises(sg.InvalidValueError, match="1 values.*2 objectives"):
+        two.add_trial(create_trial(value=1.0))
+    assert two.trials[0].feasible and two.trials[0].constraints == (-1.0,)
+
+
 @pytest.mark.parametrize(
     ("make", "argument"),
     [
-        (lambda: sg.samplers.TPESampler(constraints_func=lambda t: [0.0]), "constraints_func"),
         (lambda: sg.samplers.TPESampler(gamma=lambda n: 1), "gamma"),
-        (lambda: sg.samplers.GPSampler(constraints_func=lambda t: [0.0]), "constraints_func"),
         (lambda: sg.samplers.CmaEsSampler(source_trials=[]), "source_trials"),
         (lambda: sg.samplers.CmaEsSampler(restart_strategy="ipop"), "restart_strategy"),
         (lambda: sg.samplers.CmaEsSampler(use_separable_cma=True), "use_separable_cma"),
         (lambda: sg.samplers.QMCSampler(qmc_type="halton"), "qmc_type"),
         (lambda: sg.samplers.NSGAIISampler(population_size=10), "NSGAIISampler.*multi-objective"),
         (lambda: sg.samplers.BruteForceSampler(), "BruteForceSampler.*GridSampler"),
-        (lambda: create_trial(values=[1.0, 2.0]), "values=.*2 entries"),
-        (lambda: create_trial(value=1.0, constraints={"c": 0.0}), "constraints"),
-        (lambda: sg.create_study().tell(0, values=[1.0, 2.0]), "values=.*2 entries"),
     ],
 )
 def test_missing_features_raise_naming_the_argument(make, argument):

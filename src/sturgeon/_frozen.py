@@ -10,9 +10,10 @@ from typing import Any
 
 from sturgeon.space import Distribution
 
-__all__ = ["EXCLUDED_ATTR", "WORKER_ATTR", "FrozenTrial", "LiveChange", "TrialState"]
+__all__ = ["CONSTRAINTS_ATTR", "EXCLUDED_ATTR", "WORKER_ATTR", "FrozenTrial", "LiveChange", "TrialState"]
 
 WORKER_ATTR = "worker"  # system attribute: "host:pid/executor:thread" of the worker that ran (or last resumed) it
+CONSTRAINTS_ATTR = "constraints"  # system attribute: [c1, c2, ...], each satisfied at <= 0 (Optuna's key)
 EXCLUDED_ATTR = "excluded"  # system attribute: {"reason", "by", "time"} while a person excludes the trial
 
 
@@ -79,6 +80,7 @@ class FrozenTrial:
     number: int
     state: TrialState
     value: float | None
+    """The objective value; None in a multi-objective study (see ``values``)."""
     params: Mapping[str, Any]
     distributions: Mapping[str, Distribution]
     intermediate_values: Mapping[int, float]
@@ -109,11 +111,29 @@ class FrozenTrial:
     ones, from before a rewind, included and marked)."""
     pending_requests: tuple[Mapping[str, Any], ...] = ()
     """Requests from outside (set / pause / resume / stop / rewind) it has not acted on yet."""
+    objective_values: tuple[float, ...] | None = None
+    """A multi-objective study's values, one per direction (None in a study of one objective)."""
 
     @property
     def values(self) -> list[float] | None:
-        """``[value]``, or None without a value (Optuna's name; a study has one objective)."""
+        """The objective values, in the study's order of directions: ``[value]`` in a study of
+        one objective; None without a value."""
+        if self.objective_values is not None:
+            return list(self.objective_values)
         return None if self.value is None else [self.value]
+
+    @property
+    def constraints(self) -> tuple[float, ...] | None:
+        """The constraint values recorded for it (``constraints_func`` or
+        ``trial.report_constraints``); a constraint holds at <= 0. None when none were recorded."""
+        c = self.system_attrs.get(CONSTRAINTS_ATTR)
+        return None if c is None else tuple(float(v) for v in c)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether every recorded constraint holds (True without constraints)."""
+        c = self.constraints
+        return c is None or all(v <= 0.0 for v in c)
 
     @property
     def live_params(self) -> dict[str, Any]:

@@ -78,13 +78,13 @@ _RULES: dict[str, dict[str, _Rule]] = {
         "weights": ("ignore", (None,), "every trial of a group has the same weight"),
         "categorical_distance_func": ("ignore", (None,), "categorical kernels do not use a distance"),
         "warn_independent_sampling": ("ignore", (None, True, False), ""),
-        "constraints_func": ("refuse", (None,), _NO_CONSTRAINTS),
+        "constraints_func": ("rename", "constraints_func", ""),
     },
     "GPSampler": {
         "independent_sampler": ("ignore", (None,), "parameters outside the joint space use the Sobol design"),
         "deterministic_objective": ("ignore", (False,), "the noise level is always fitted"),
         "warn_independent_sampling": ("ignore", (True, False), ""),
-        "constraints_func": ("refuse", (None,), _NO_CONSTRAINTS),
+        "constraints_func": ("rename", "constraints_func", ""),
     },
     "CmaEsSampler": {
         "popsize": ("rename", "population_size", ""),
@@ -148,28 +148,31 @@ def refuse_sampler(name: str, why: str) -> Callable[..., Any]:
 
 
 # -- directions ----------------------------------------------------------------------------
-def _one_direction(direction: Any, directions: Sequence[Any] | None) -> str:
+def _plain(direction: Any) -> Any:
+    return str(direction.value) if isinstance(direction, StudyDirection) else direction
+
+
+def _directions(direction: Any, directions: Sequence[Any] | None) -> tuple[str, Sequence[Any] | None]:
+    """(direction, directions) for ``sturgeon.study.create_study``: one entry of ``directions``
+    is ``direction``; ``StudyDirection`` members become their strings."""
     if directions is not None:
         if direction is not None:
             raise InvalidValueError("create_study: give direction or directions, not both")
         if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
             raise InvalidValueError(f"create_study: directions must be a non-empty list, got {short_repr(directions)}")
         if len(directions) > 1:
-            raise NotSupportedError(
-                f"create_study: directions={short_repr(list(directions))} has {len(directions)} objectives; "
-                f"{_LATER} (one direction works)"
-            )
+            return "minimize", [_plain(d) for d in directions]
         direction = directions[0]
-    if direction is None:
-        return "minimize"
-    return str(direction.value) if isinstance(direction, StudyDirection) else direction
+    return ("minimize" if direction is None else _plain(direction)), None
 
 
 def _single_value(values: Any, what: str) -> Any:
     """One objective value from Optuna's ``values`` (a number or a list of one)."""
     if isinstance(values, (list, tuple)):
         if len(values) != 1:
-            raise NotSupportedError(f"{what}: values={short_repr(values)} has {len(values)} entries; {_LATER}")
+            raise InvalidValueError(
+                f"{what}: values={short_repr(values)} has {len(values)} entries; the study has one objective"
+            )
         return values[0]
     return values
 
@@ -198,15 +201,18 @@ def create_study(
     artifacts: str | None = None,
     checkpoint_keep: int | None = None,
     artifacts_max_bytes: int | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """``sturgeon.study.create_study`` that also takes Optuna's spellings: ``study_name=``
-    for ``name``, ``directions=[one]`` for ``direction`` and ``StudyDirection`` members.
-    Several directions raise ``NotSupportedError`` (multi-objective search comes later)."""
+    for ``name``, ``directions=[one]`` for ``direction`` and ``StudyDirection`` members."""
     from sturgeon.study import create_study as create
 
+    one, several = _directions(direction, directions)
     return create(
         _study_name(name, study_name, "create_study", required=False),
-        direction=_one_direction(direction, directions),
+        direction=one,
+        directions=several,
+        constraints_func=constraints_func,
         storage=storage,
         sampler=sampler,
         pruner=pruner,
@@ -358,18 +364,31 @@ def create_trial(
     user_attrs: Mapping[str, Any] | None = None,
     system_attrs: Mapping[str, Any] | None = None,
     intermediate_values: Mapping[int, float] | None = None,
-    constraints: Mapping[str, float] | None = None,
+    constraints: Sequence[float] | None = None,
 ) -> FrozenTrial:
     """A finished (or WAITING) trial record to add to a study with ``Study.add_trial``: a
-    result measured elsewhere, or an earlier run. Its number is -1 until it is added."""
-    if constraints is not None:
-        raise NotSupportedError(
-            f"create_trial: constraints={short_repr(constraints)} is not supported: {_NO_CONSTRAINTS}"
-        )
+    result measured elsewhere, or an earlier run. Its number is -1 until it is added.
+    ``values`` with several entries is a multi-objective study's result; ``constraints``
+    its constraint values (each satisfied at <= 0)."""
+    from sturgeon._frozen import CONSTRAINTS_ATTR
+
+    several: tuple[float, ...] | None = None
     if values is not None:
         if value is not None:
             raise InvalidValueError("create_trial: give value or values, not both")
-        value = _single_value(list(values), "create_trial")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            raise InvalidValueError(
+                f"create_trial: values must be a non-empty list of numbers, got {short_repr(values)}"
+            )
+        if len(values) > 1:
+            several = tuple(float(v) for v in values)
+        else:
+            value = values[0]
+    attrs = dict(system_attrs or {})
+    if constraints is not None:
+        from sturgeon.trial import check_constraints
+
+        attrs[CONSTRAINTS_ATTR] = check_constraints(constraints, "create_trial: constraints")
     now = _dt.datetime.now(_dt.UTC)
     trial = FrozenTrial(
         number=-1,
@@ -379,9 +398,10 @@ def create_trial(
         distributions=dict(distributions or {}),
         intermediate_values={int(k): float(v) for k, v in (intermediate_values or {}).items()},
         user_attrs=dict(user_attrs or {}),
-        system_attrs=dict(system_attrs or {}),
+        system_attrs=attrs,
         datetime_start=None if state is TrialState.WAITING else now,
         datetime_complete=now if isinstance(state, TrialState) and state.is_finished else None,
+        objective_values=several,
     )
     check_added_trial(trial, "create_trial")
     return trial
@@ -400,8 +420,8 @@ def check_added_trial(trial: Any, what: str) -> None:
         raise InvalidValueError(
             f"{what}: state must be COMPLETE, PRUNED, FAIL or WAITING, got {short_repr(trial.state)}"
         )
-    if trial.state is TrialState.COMPLETE and (trial.value is None or not math.isfinite(trial.value)):
-        raise InvalidValueError(f"{what}: a COMPLETE trial needs a finite value, got value={short_repr(trial.value)}")
+    if trial.state is TrialState.COMPLETE and (not trial.values or not all(map(math.isfinite, trial.values))):
+        raise InvalidValueError(f"{what}: a COMPLETE trial needs a finite value, got values={short_repr(trial.values)}")
     if set(trial.params) != set(trial.distributions):
         raise InvalidValueError(
             f"{what}: params and distributions must name the same parameters, got {sorted(trial.params)} and "
@@ -442,7 +462,9 @@ def trial_events(trial: FrozenTrial) -> list[Event]:
     events += [Event(EventKind.SYSTEM_ATTR, None, k, v) for k, v in trial.system_attrs.items()]
     if trial.state.is_finished:
         end = trial.datetime_complete.timestamp() if trial.datetime_complete else 0.0
-        finished = {"state": trial.state.value, "value": trial.value}
+        finished: dict[str, Any] = {"state": trial.state.value, "value": trial.value}
+        if trial.objective_values is not None:
+            finished["values"] = list(trial.objective_values)
         events.append(Event(EventKind.TRIAL_FINISHED, None, value=finished, time=end))
     return events
 

@@ -25,7 +25,7 @@ from sturgeon._exceptions import (
     NoCompletedTrialsError,
     TrialStateError,
 )
-from sturgeon._frozen import WORKER_ATTR, FrozenTrial, TrialState, fold_schedule
+from sturgeon._frozen import CONSTRAINTS_ATTR, WORKER_ATTR, FrozenTrial, TrialState, fold_schedule
 from sturgeon._live import GO_ON as _GO_ON
 from sturgeon._live import resume_events as _resume_events
 from sturgeon._live import wants_resume as _wants_resume
@@ -79,6 +79,49 @@ def _check_direction(direction: str) -> str:
     return direction
 
 
+def _check_directions(direction: Any, directions: Any) -> tuple[str, ...]:
+    """The study's directions from ``direction`` / ``directions`` (one of them)."""
+    if directions is None:
+        return (_check_direction(str(direction) if isinstance(direction, StudyDirection) else direction),)
+    if direction != "minimize":
+        raise InvalidValueError("create_study: give direction or directions, not both")
+    if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
+        raise InvalidValueError(
+            "create_study: directions must be a non-empty list of 'minimize' / 'maximize', got "
+            f"{short_repr(directions)}"
+        )
+    out = []
+    for i, d in enumerate(directions):
+        if not isinstance(d, str) or d not in _DIRECTIONS:
+            raise InvalidValueError(
+                f"create_study: directions[{i}] must be 'minimize' or 'maximize', got {short_repr(d)}"
+            )
+        out.append(str(d))
+    if len(out) > 16:
+        raise InvalidValueError(f"create_study: at most 16 objectives, got {len(out)} directions")
+    return tuple(out)
+
+
+def objective_values(value: Any, n: int) -> tuple[tuple[float, ...] | None, str | None]:
+    """(values, None) for a usable result of an objective with ``n`` objectives, else (None, why)."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+        return None, (
+            f"the objective returned {short_repr(value)} ({type(value).__name__}); a study with {n} objectives "
+            f"needs a sequence of {n} numbers"
+        )
+    items = list(value)
+    if len(items) != n:
+        return None, f"the objective returned {len(items)} values ({short_repr(items)}); the study has {n} objectives"
+    out = []
+    for i, item in enumerate(items):
+        v, why = objective_value(item)
+        if why is not None:
+            return None, f"objective {i}: {why}"
+        assert v is not None
+        out.append(v)
+    return tuple(out), None
+
+
 def _check_seed(seed: int | None) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise InvalidValueError(f"seed must be an int >= 0 or None, got {short_repr(seed)}")
@@ -127,14 +170,30 @@ class Study:
         artifacts: str | None = None,
         checkpoint_keep: int | None = None,
         artifacts_max_bytes: int | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         _check_seed(seed)
         self._storage = storage
         self._record = record
         self._study_id = record.study_id
+        self._directions = record.directions
         self.sampler = make_sampler(sampler, seed)
         self._seed = self.sampler.seed if self.sampler.seed is not None else secrets.randbits(32)
-        self.pruner = make_pruner(pruner, self._seed)
+        if len(self._directions) > 1 and pruner not in (None, "auto", "none", "nop"):
+            raise InvalidValueError(
+                f"pruner={short_repr(pruner)}: a study with {len(self._directions)} objectives cannot prune (a "
+                "stopping rule ranks trials by one value); leave pruner at its default"
+            )
+        self.pruner = make_pruner(None if len(self._directions) > 1 else pruner, self._seed)
+        if constraints_func is None:  # Optuna puts it on the sampler
+            constraints_func = getattr(self.sampler, "constraints_func", None)
+        if constraints_func is not None and not callable(constraints_func):
+            raise InvalidValueError(
+                f"constraints_func must be a function of the finished trial returning a list of numbers, "
+                f"got {short_repr(constraints_func)}"
+            )
+        self.constraints_func = constraints_func
+        self._pending_constraints: dict[int, list[float]] = {}  # number -> constraints_func result, until the finish
         self._view = StudyView(storage, record.study_id)
         self._stop_flag = threading.Event()
         self.retries = 1  # times a configuration lost to a crash is queued again (optimize(retries=))
@@ -159,14 +218,30 @@ class Study:
 
     @property
     def direction(self) -> str:
-        """'minimize' or 'maximize'."""
-        return self._record.direction
+        """'minimize' or 'maximize'; a study of several objectives has ``directions`` instead."""
+        if len(self._directions) > 1:
+            raise InvalidValueError(
+                f"study {self.name!r} has {len(self._directions)} objectives ({', '.join(self._directions)}): "
+                "read study.directions"
+            )
+        return self._directions[0]
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return len(self._directions) > 1
+
+    @property
+    def _rule_direction(self) -> str:
+        """The direction rules rank by (pruners see no values in a multi-objective study)."""
+        return self._directions[0] if len(self._directions) == 1 else "minimize"
 
     @property
     def storage(self) -> BaseStorage:
         return self._storage
 
     def __repr__(self) -> str:
+        if self.is_multi_objective:
+            return f"Study(name={self.name!r}, directions={list(self._directions)!r}, sampler={self.sampler!r})"
         return f"Study(name={self.name!r}, direction={self.direction!r}, sampler={self.sampler!r})"
 
     # -- reading ---------------------------------------------------------------------------
@@ -197,14 +272,28 @@ class Study:
     @property
     def best_trial(self) -> FrozenTrial:
         """The COMPLETE trial with the best value (the earliest on ties); excluded trials
-        (``exclude_trial``) are left out."""
+        (``exclude_trial``) and infeasible ones (constraints) are left out. A study of
+        several objectives has ``best_trials`` (its Pareto front) instead."""
+        if self.is_multi_objective:
+            raise InvalidValueError(
+                f"study {self.name!r} has {len(self._directions)} objectives: it has no single best trial; "
+                "read study.best_trials (the Pareto front)"
+            )
         best: FrozenTrial | None = None
         sign = 1.0 if self.direction == "minimize" else -1.0
+        infeasible = 0
         for t in self._synced_trials():
             done = t.state is TrialState.COMPLETE and t.value is not None and not t.excluded
+            if done and not t.feasible:
+                infeasible += 1
+                continue
             if done and (best is None or sign * (t.value or 0.0) < sign * (best.value or 0.0)):
                 best = t
         if best is None:
+            if infeasible:
+                raise NoCompletedTrialsError(
+                    f"study {self.name!r} has no feasible COMPLETE trial yet ({infeasible} COMPLETE, all infeasible)"
+                )
             raise NoCompletedTrialsError(f"study {self.name!r} has no COMPLETE trial yet")
         return best
 
@@ -347,7 +436,7 @@ class Study:
         parameter of a declarative ``space``."""
         replay = self._view.trial(number).system_attrs.get(_REPLAY_SCHEDULE) if fixed is not None else None
         trial = Trial(self, number, fixed_params=fixed, space=space, replay=replay)
-        self.sampler.before_trial(_LazyHistory(self, synced=True), trial._ctx)
+        self.sampler.before_trial(_LazyHistory(self, synced=True, number=trial.number), trial._ctx)
         if space:
             events = []
             for name, dist in space.items():
@@ -452,7 +541,7 @@ class Study:
         order = [t.number for t in paused if t.pause_reason in _GO_ON or _wants_resume(t)]
         by_rule = [t for t in paused if t.pause_reason == "rule"]
         if by_rule:
-            order += [n for n in self.pruner.promotable(by_rule, trials, self.direction) if n not in order]
+            order += [n for n in self.pruner.promotable(by_rule, trials, self._rule_direction) if n not in order]
         for n in order:
             t = self._view.trial(n)
             if t.state is not TrialState.PAUSED or t.latest_checkpoint_step is None:
@@ -526,11 +615,14 @@ class Study:
         ``value``; with ``skip_if_finished`` a finished trial is returned as it is.
         """
         if values is not None:
-            from sturgeon._optuna import _single_value
-
             if value is not None:
                 raise InvalidValueError("tell: give value or values, not both")
-            value = _single_value(values, "tell")
+            if self.is_multi_objective:
+                value = values
+            else:
+                from sturgeon._optuna import _single_value
+
+                value = _single_value(values, "tell")
         if skip_if_finished:
             number = trial.number if isinstance(trial, Trial) else trial
             self._view.sync()
@@ -557,12 +649,18 @@ class Study:
         if reason is not None and not isinstance(reason, str):
             raise InvalidValueError(f"tell: reason must be a string or None, got {short_repr(reason)}")
         if state is None or state is TrialState.COMPLETE:
-            v, why = objective_value(value)
+            vs: tuple[float, ...] | None = None
+            if self.is_multi_objective:
+                v, (vs, why) = None, objective_values(value, len(self._directions))
+            else:
+                v, why = objective_value(value)
+            if why is None:
+                why = self._constraints_problem(handle, number, v, vs)
             if why is not None:
                 if warn:
                     warnings.warn(f"trial {number} failed: {why}", stacklevel=3)
                 return self._finish(handle or number, TrialState.FAIL, None, why)
-            return self._finish(handle or number, TrialState.COMPLETE, v, None)
+            return self._finish(handle or number, TrialState.COMPLETE, v, None, values=vs)
         if state is TrialState.PRUNED:
             return self._finish(handle or number, TrialState.PRUNED, None, None)
         if state is TrialState.FAIL:
@@ -609,7 +707,7 @@ class Study:
         finite = [v for v in reported.values() if not math.isnan(v)]
         note = {"request": request.get("id"), "reason": request.get("reason"), "by": request.get("by")}
         self._append([Event(EventKind.SYSTEM_ATTR, number, "stopped_by", note)])
-        if request.get("prune") or not finite:
+        if request.get("prune") or not finite or self.is_multi_objective:
             return self._finish(trial, TrialState.PRUNED, None, None)
         best = max(finite) if self.direction == "maximize" else min(finite)
         return self._finish(trial, TrialState.COMPLETE, best, None)
@@ -626,7 +724,47 @@ class Study:
         self._view.sync()
         return self._view.trial(n)
 
-    def _finish(self, trial: Trial | int, state: TrialState, value: float | None, reason: str | None) -> FrozenTrial:
+    def _constraints_problem(
+        self, handle: Trial | None, number: int, value: float | None, values: tuple[float, ...] | None
+    ) -> str | None:
+        """Run ``constraints_func`` on the trial about to complete (its result is recorded with the
+        finish); why it could not, or None."""
+        if self.constraints_func is None:
+            return None
+        self._view.sync()
+        if not 0 <= number < len(self._view):
+            return None  # _finish names the missing trial
+        current = self._view.trial(number)
+        if handle is not None:
+            current = dataclasses.replace(
+                current,
+                params=handle.params,
+                distributions=handle.distributions,
+                user_attrs=handle.user_attrs,
+                intermediate_values=handle.intermediate_values,
+            )
+        done = dataclasses.replace(current, state=TrialState.COMPLETE, value=value, objective_values=values)
+        try:
+            result = self.constraints_func(done)
+        except Exception as e:
+            return f"constraints_func raised {type(e).__name__}: {e}"
+        from sturgeon.trial import check_constraints
+
+        try:
+            self._pending_constraints[number] = check_constraints(result, "constraints_func")
+        except InvalidValueError as e:
+            return str(e)
+        return None
+
+    def _finish(
+        self,
+        trial: Trial | int,
+        state: TrialState,
+        value: float | None,
+        reason: str | None,
+        *,
+        values: tuple[float, ...] | None = None,
+    ) -> FrozenTrial:
         if isinstance(trial, Trial):
             number, reported = trial.number, trial._intermediate
         else:  # a bare number: check it against the stored trial
@@ -644,17 +782,18 @@ class Study:
             value = reported[max(reported)]
             if math.isnan(value):  # a diverged last report: the pruned trial has no value
                 value = None
+        if self.is_multi_objective:
+            value = None  # a pruned trial's last report is not a vector of objectives
         events = []
         if reason is not None:
             events.append(Event(EventKind.SYSTEM_ATTR, number, "fail_reason", reason))
-        events.append(
-            Event(
-                EventKind.TRIAL_FINISHED,
-                number,
-                value={"state": state.value, "value": value},
-                unique_key=f"finish:{number}",
-            )
-        )
+        constraints = self._pending_constraints.pop(number, None)
+        if constraints is not None:
+            events.append(Event(EventKind.SYSTEM_ATTR, number, CONSTRAINTS_ATTR, constraints))
+        finished: dict[str, Any] = {"state": state.value, "value": value}
+        if values is not None:
+            finished["values"] = list(values)
+        events.append(Event(EventKind.TRIAL_FINISHED, number, value=finished, unique_key=f"finish:{number}"))
         if not self._append(events):
             self._view.sync()
             actual = self._view.trial(number).state
@@ -975,8 +1114,8 @@ class Study:
 
     @property
     def directions(self) -> list[StudyDirection]:
-        """``[direction]``: a study has one objective."""
-        return [StudyDirection(self.direction)]
+        """The direction of each objective (one entry for a study of one objective)."""
+        return [StudyDirection(d) for d in self._directions]
 
     @property
     def system_attrs(self) -> dict[str, Any]:
@@ -985,14 +1124,61 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """Every COMPLETE trial with the best value (none before one completes)."""
-        try:
-            best = self.best_value
-        except NoCompletedTrialsError:
+        """The Pareto front: every feasible COMPLETE trial no other one dominates (better or
+        equal in every objective, better in one), by number; excluded trials left out. In a
+        study of one objective, every trial with the best value. Empty before one completes."""
+        if not self.is_multi_objective:
+            try:
+                best = self.best_value
+            except NoCompletedTrialsError:
+                return []
+            return [
+                t
+                for t in self._synced_trials()
+                if t.state is TrialState.COMPLETE and t.value == best and not t.excluded and t.feasible
+            ]
+        from sturgeon._pareto import as_losses, pareto_mask
+
+        done = self._front_candidates()
+        if not done:
             return []
+        mask = pareto_mask(as_losses([t.values for t in done], self._directions))
+        return [t for t, keep in zip(done, mask, strict=True) if keep]
+
+    def _front_candidates(self) -> list[FrozenTrial]:
         return [
-            t for t in self._synced_trials() if t.state is TrialState.COMPLETE and t.value == best and not t.excluded
+            t
+            for t in self._synced_trials()
+            if t.state is TrialState.COMPLETE
+            and t.values is not None
+            and not t.excluded
+            and t.feasible
+            and all(math.isfinite(v) for v in t.values)
         ]
+
+    def hypervolume(self, reference: Sequence[float] | None = None) -> tuple[float, list[float]]:
+        """(hypervolume of the Pareto front, the reference point used), in the objectives' own
+        directions. Default reference: per objective, the worst value of the feasible COMPLETE
+        trials plus 10 % of their range (stated in the second item)."""
+        import numpy as np
+
+        from sturgeon._pareto import as_losses, default_reference, hypervolume
+
+        done = self._front_candidates()
+        m = len(self._directions)
+        if reference is not None:
+            if isinstance(reference, str) or not isinstance(reference, Sequence) or len(reference) != m:
+                raise InvalidValueError(
+                    f"hypervolume: reference must be a list of {m} numbers, got {short_repr(reference)}"
+                )
+            ref = as_losses([[float(r) for r in reference]], self._directions)[0]
+        elif done:
+            ref = default_reference(as_losses([t.values for t in done], self._directions))
+        else:
+            raise NoCompletedTrialsError(f"study {self.name!r} has no feasible COMPLETE trial yet")
+        Y = as_losses([t.values for t in done], self._directions) if done else np.zeros((0, m))
+        shown = as_losses([ref], self._directions)[0]  # back in the objectives' directions
+        return hypervolume(Y, ref), [float(r) for r in shown]
 
     def enqueue_trial(
         self,
@@ -1029,6 +1215,12 @@ class Study:
         from sturgeon._optuna import check_added_trial, trial_events
 
         check_added_trial(trial, "add_trial")
+        n_values = 0 if trial.values is None else len(trial.values)
+        if trial.state is TrialState.COMPLETE and n_values != len(self._directions):
+            raise InvalidValueError(
+                f"add_trial: the trial has {n_values} values; study {self.name!r} has {len(self._directions)} "
+                "objectives"
+            )
         return self._storage.create_trial(self._study_id, trial_events(trial))
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> list[int]:
@@ -1062,7 +1254,7 @@ class StudySummary:
 
     @property
     def directions(self) -> list[StudyDirection]:
-        return [StudyDirection(self.direction)]
+        return [StudyDirection(d) for d in self.direction.split(",")]
 
 
 def _lineage(trials: Sequence[FrozenTrial], number: int, until: int | None) -> list[tuple[int, dict[str, Any]]]:
@@ -1085,6 +1277,7 @@ def create_study(
     name: str | None = None,
     *,
     direction: str = "minimize",
+    directions: Sequence[str] | None = None,
     storage: str | BaseStorage | None = None,
     sampler: str | BaseSampler | None = "auto",
     pruner: str | BasePruner | None = "auto",
@@ -1093,6 +1286,7 @@ def create_study(
     artifacts: str | None = None,
     checkpoint_keep: int | None = None,
     artifacts_max_bytes: int | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """Create a study (in memory when ``storage`` is None, else in the database at that URL).
 
@@ -1106,8 +1300,14 @@ def create_study(
     a folder beside the SQLite file, a temporary folder for in-memory studies; required for
     other databases); each running or paused trial keeps its newest ``checkpoint_keep``
     (default 2); ``artifacts_max_bytes`` caps the study's checkpoints in total.
+
+    Several objectives: ``directions=["minimize", "maximize", ...]``; the objective returns
+    one value per direction, ``study.best_trials`` is the Pareto front (docs/multiobjective.md).
+    ``constraints_func(trial)`` returns a list of numbers for a finished trial, each satisfied
+    at <= 0: samplers prefer the feasible region and ``best_*`` name feasible trials only.
     """
-    _check_direction(direction)
+    dirs = _check_directions(direction, directions)
+    direction = ",".join(dirs)
     _check_seed(seed)
     if name is None:
         name = f"study-{uuid.uuid4().hex[:8]}"
@@ -1125,8 +1325,8 @@ def create_study(
     record = backend.get_study(name)
     if record.direction != direction:
         raise InvalidValueError(
-            f"study {short_repr(name)} exists with direction={record.direction!r}; it cannot be loaded as "
-            f"{short_repr(direction)}"
+            f"study {short_repr(name)} exists with directions {list(record.directions)}; it cannot be loaded "
+            f"with {list(dirs)}"
         )
     return Study(
         storage=backend,
@@ -1137,6 +1337,7 @@ def create_study(
         artifacts=artifacts,
         checkpoint_keep=checkpoint_keep,
         artifacts_max_bytes=artifacts_max_bytes,
+        constraints_func=constraints_func,
     )
 
 
@@ -1150,6 +1351,7 @@ def load_study(
     artifacts: str | None = None,
     checkpoint_keep: int | None = None,
     artifacts_max_bytes: int | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """Open an existing study; ``StudyNotFoundError`` if there is none by that name. The
     artifact store recorded on the study is used unless ``artifacts`` names another."""
@@ -1164,6 +1366,7 @@ def load_study(
         artifacts=artifacts,
         checkpoint_keep=checkpoint_keep,
         artifacts_max_bytes=artifacts_max_bytes,
+        constraints_func=constraints_func,
     )
 
 
@@ -1193,11 +1396,13 @@ def list_studies(storage: str | BaseStorage) -> list[StudySummary]:
             view = StudyView(backend, rec.study_id)
             view.sync()
             trials = view.trials()
-            done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+            done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None and not t.excluded]
+            n_complete = len(done)
+            done = [t for t in done if t.value is not None and t.feasible]  # none with several objectives
             sign = 1.0 if rec.direction == "minimize" else -1.0
             top = min(done, key=lambda t: sign * (t.value or 0.0)) if done else None
             best = None if top is None else top.value
-            summary = StudySummary(rec.name, rec.direction, len(trials), len(done), best, rec.created_at, top)
+            summary = StudySummary(rec.name, rec.direction, len(trials), n_complete, best, rec.created_at, top)
             out.append(dataclasses.replace(summary, user_attrs=dict(view.user_attrs)))
     finally:
         if backend is not storage:

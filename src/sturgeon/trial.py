@@ -16,7 +16,7 @@ import numpy as np
 
 from sturgeon._checks import check_json, check_name, short_repr
 from sturgeon._exceptions import InvalidSpaceError, InvalidValueError, TrialStateError
-from sturgeon._frozen import FrozenTrial, TrialState
+from sturgeon._frozen import CONSTRAINTS_ATTR, FrozenTrial, TrialState
 from sturgeon._optuna import create_trial
 from sturgeon.pruners import Change, Decision
 from sturgeon.samplers import SampleContext
@@ -32,16 +32,26 @@ __all__ = ["FrozenTrial", "Trial", "TrialState", "create_trial"]
 class _LazyHistory(Sequence[FrozenTrial]):
     """The study's trials, read from storage only if a sampler looks at them."""
 
-    def __init__(self, study: Study, *, synced: bool = False) -> None:
+    def __init__(self, study: Study, *, synced: bool = False, number: int | None = None) -> None:
         self._study = study
         self._synced = synced
+        self._number = number  # the trial being sampled: its ParEGO weights (samplers/_scalarize.py)
         self._trials: list[FrozenTrial] | None = None
 
     def _get(self) -> list[FrozenTrial]:
         if self._trials is None:
+            study = self._study
             if not self._synced:
-                self._study._view.sync()
-            self._trials = self._study._view.rule_trials(self._study.direction)
+                study._view.sync()
+            trials = study._view.rule_trials(study._rule_direction)
+            if not getattr(study.sampler, "multi_objective", False):
+                from sturgeon.samplers._scalarize import needs_scalarizing, scalarized, weights_for
+
+                if needs_scalarizing(trials, study._directions):
+                    m = len(study._directions)
+                    weights = weights_for(study._seed, self._number or 0, m) if m > 1 else None
+                    trials = scalarized(trials, study._directions, weights)
+            self._trials = trials
         return self._trials
 
     def __len__(self) -> int:
@@ -100,7 +110,8 @@ class Trial:
         self._ctx = SampleContext(
             trial_number=number,
             rng=np.random.default_rng([study._seed, number]),
-            direction=study.direction,
+            direction=study._rule_direction,
+            directions=study._directions,
             seed=study._seed,
             space=space,
             params=self._params,
@@ -242,14 +253,14 @@ class Trial:
             return dist.normalize(dist.decode(0.5))
         sampler = self._study.sampler
         if self._joint is None:
-            history = _LazyHistory(self._study)
+            history = _LazyHistory(self._study, number=self._number)
             space = self._ctx.space if self._ctx.space is not None else sampler.infer_space(history)
             self._joint_space = {k: v for k, v in space.items() if k not in self._ctx.fixed_params}
             self._joint = sampler.sample_joint(self._joint_space, history, self._ctx) if self._joint_space else {}
         if name in self._joint and self._joint_space.get(name) == dist:
             value = self._joint[name]
         else:
-            value = sampler.sample_one(name, dist, _LazyHistory(self._study), self._ctx)
+            value = sampler.sample_one(name, dist, _LazyHistory(self._study, number=self._number), self._ctx)
         if not dist.contains(value):
             raise RuntimeError(
                 f"{short_repr(sampler)} proposed {short_repr(value)} for {short_repr(name)}, outside {short_repr(dist)}"
@@ -357,11 +368,11 @@ class Trial:
             # synced by this step's report; no direction: a trial over a limit is PRUNED to pruners, not a result
             history = self._study._view.rule_trials()
             pruner, snapshot = self._study.pruner, self._snapshot()
-            decision = pruner.decide(snapshot, history, self._study.direction)
+            decision = pruner.decide(snapshot, history, self._study._rule_direction)
             if last == self._final_step and decision in (Decision.PAUSE, Decision.CHANGE):
                 decision = Decision.CONTINUE  # the last step: a pause or an exploit would leave nothing to train
             if decision is Decision.CHANGE:
-                decision = self._change(last, pruner.plan_change(snapshot, history, self._study.direction))
+                decision = self._change(last, pruner.plan_change(snapshot, history, self._study._rule_direction))
         if decision in (Decision.CONTINUE, Decision.CHANGE) and self._budget_spent(last):
             decision, self._budget_pause = Decision.PAUSE, True
         self._decision = (decision, last)
@@ -400,6 +411,14 @@ class Trial:
             "reason": plan.reason,
         }
         return Decision.PAUSE
+
+    def report_constraints(self, values: Sequence[float]) -> None:
+        """Record the trial's constraint values (each satisfied at <= 0), e.g. a model's size
+        over its limit: samplers steer away from infeasible regions and ``best_*`` name only
+        feasible trials. The last report counts; a study's ``constraints_func`` overrides it."""
+        self._check_running("report_constraints")
+        checked = check_constraints(values, "report_constraints")
+        self._set_system_attr(CONSTRAINTS_ATTR, checked)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says to stop this trial now (raise ``TrialPruned``).
@@ -511,6 +530,28 @@ def _can_act(action: Any, request: Mapping[str, Any], checkpoints: Mapping[int, 
     if action == "pause":
         return bool(checkpoints)
     return action == "rewind" and request.get("to_step") in checkpoints
+
+
+def check_constraints(values: Any, what: str) -> list[float]:
+    """Constraint values as recorded: a non-empty list of finite numbers (each holds at <= 0)."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise InvalidValueError(
+            f"{what} must give a list of numbers (each constraint holds at <= 0), got {short_repr(values)}"
+        )
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise InvalidValueError(f"{what}: constraint {i} must be a number, got {short_repr(v)}")
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f):
+            raise InvalidValueError(f"{what}: constraint {i} must be finite, got {short_repr(v)}")
+        out.append(f)
+    if not 1 <= len(out) <= 256:
+        raise InvalidValueError(f"{what} must give 1 to 256 constraint values, got {len(out)}")
+    return out
 
 
 def _check_step(what: str, step: Any) -> int:

@@ -43,6 +43,9 @@ class SampleContext:
     rng: np.random.Generator
     direction: str
     seed: int
+    directions: tuple[str, ...] = ()
+    """The study's directions; several for a multi-objective study (then ``direction`` is
+    "minimize", what a single-objective sampler sees of the scalarized history)."""
     space: Mapping[str, Distribution] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     fixed_params: Mapping[str, Any] = field(default_factory=dict)
@@ -53,7 +56,14 @@ class SampleContext:
 
 
 class BaseSampler:
-    """Base class for samplers. Subclasses implement at least ``sample_one``."""
+    """Base class for samplers. Subclasses implement at least ``sample_one``.
+
+    ``multi_objective = True`` marks a sampler that reads several objectives and constraints
+    itself; every other one gets the scalarized history in such studies (``_scalarize.py``).
+    ``constraints_func``: Optuna's place for a study's constraints (the study runs it)."""
+
+    multi_objective: bool = False
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None
 
     def __init__(self, *, seed: int | None = None) -> None:
         self.seed = seed

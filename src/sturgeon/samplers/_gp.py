@@ -153,7 +153,7 @@ class GPSampler(BaseSampler):
 
     def __init__(self, *, n_startup_trials: int | None = None, seed: int | None = None, **optuna_args: Any) -> None:
         super().__init__(seed=seed)
-        optuna_kwargs("GPSampler", optuna_args)
+        self.constraints_func = optuna_kwargs("GPSampler", optuna_args).get("constraints_func")
         if n_startup_trials is not None and (
             isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 1
         ):

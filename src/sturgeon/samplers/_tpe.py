@@ -90,7 +90,9 @@ class TPESampler(BaseSampler):
         **optuna_args: Any,
     ) -> None:
         super().__init__(seed=seed)
-        n_candidates = optuna_kwargs("TPESampler", optuna_args).get("n_candidates", n_candidates)
+        renamed = optuna_kwargs("TPESampler", optuna_args)
+        n_candidates = renamed.get("n_candidates", n_candidates)
+        self.constraints_func = renamed.get("constraints_func")  # the study runs it (Optuna's place for it)
         if callable(gamma):
             raise NotSupportedError(
                 "TPESampler: gamma as a function is not supported: sturgeon's gamma is the fraction of the trials "

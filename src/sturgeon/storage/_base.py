@@ -53,6 +53,7 @@ class EventKind(enum.IntEnum):
     PARAM = 3  # key: name; value: [v, distribution JSON]
     INTERMEDIATE = 4  # key: str(step); value: float, null (NaN) or "inf"|"-inf" (imported only)
     TRIAL_FINISHED = 5  # value: {"state": ..., "value": float|None[, "nonfinite": "inf"|"-inf"|"nan"]}
+    # [, "values": [float|"inf"|"-inf"|"nan", ...]] (schema 4: a multi-objective study's values)
     USER_ATTR = 6  # key, value; trial None = study-level
     SYSTEM_ATTR = 7  # key, value; trial None = study-level
     TRIAL_PAUSED = 8  # value: {"step": s, "reason": "rule"|"recovered"|...}; the trial has no owner
@@ -90,7 +91,12 @@ class StudyRecord:
     study_id: int
     name: str
     direction: str
+    """'minimize' or 'maximize'; for several objectives their directions joined by commas."""
     created_at: _dt.datetime
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        return tuple(self.direction.split(","))
 
 
 class BaseStorage(ABC):

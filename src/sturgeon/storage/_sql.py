@@ -41,7 +41,7 @@ from sturgeon.storage._url import ACCEPTED_URLS, check_url, shown_url
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The oldest sturgeon schema version that can still read a database of this version: newer
 # versions only add event kinds (which older readers skip) or columns, so it rarely moves.
 MIN_READER_VERSION = 2
@@ -70,7 +70,7 @@ _studies = sa.Table(
     _md,
     sa.Column("study_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(512), nullable=False, unique=True),
-    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(255), nullable=False),  # schema 4: "minimize,maximize" for two objectives
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("n_trials", sa.Integer, nullable=False, default=0),
     sa.Column("n_appends", sa.BigInteger, nullable=False, default=0),
@@ -111,7 +111,15 @@ def _migrate_2_to_3(conn: Any) -> None:
     and readers of schema 2 may still open it (they skip the new kinds with a warning)."""
 
 
-_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # from version -> step to version + 1
+def _migrate_3_to_4(conn: Any) -> None:
+    """Schema 4: a multi-objective study stores its directions comma-separated, so the
+    direction column widens (SQLite does not enforce VARCHAR lengths: nothing to do there).
+    Finished multi-objective trials carry "values"; readers of schema 3 still open it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ALTER TABLE sturgeon_studies ALTER COLUMN direction TYPE VARCHAR(255)"))
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}  # from version -> step to version + 1
 
 
 def _sqlite_path(url: sa.URL) -> str | None:

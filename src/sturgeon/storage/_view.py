@@ -81,12 +81,14 @@ class _Record:
         "system_attrs",
         "user_attrs",
         "value",
+        "values",
     )
 
     def __init__(self, number: int, state: TrialState, start: float | None, fixed: dict[str, Any]) -> None:
         self.number = number
         self.state = state
         self.value: float | None = None
+        self.values: tuple[float, ...] | None = None  # a multi-objective study's values
         self.params: dict[str, Any] = {}
         self.distributions: dict[str, Distribution] = {}
         self.intermediate: dict[int, float] = {}
@@ -114,6 +116,7 @@ class _Record:
                 number=self.number,
                 state=self.state,
                 value=self.value,
+                objective_values=self.values,
                 params=dict(self.params),
                 distributions=dict(self.distributions),
                 intermediate_values=dict(self.intermediate),
@@ -237,6 +240,11 @@ class StudyView:
                 rec.state = TrialState(ev.value["state"])
                 nonfinite = ev.value.get("nonfinite")  # an imported inf / NaN result, kept as recorded
                 rec.value = ev.value.get("value") if nonfinite is None else float(nonfinite)
+                values = ev.value.get("values")
+                if values is not None:  # several objectives: "inf" / "nan" kept from imports only
+                    rec.values = tuple(_NAN if v is None else float(v) for v in values)
+                    if not all(map(math.isfinite, rec.values)) and rec.state is TrialState.COMPLETE:
+                        nonfinite = "values"
                 if nonfinite is not None and rec.state is TrialState.COMPLETE:
                     self._nonfinite.add(n)
                 rec.complete = ev.time
