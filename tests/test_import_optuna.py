@@ -260,7 +260,7 @@ def test_imported_study_continues_with_our_samplers(rdb: str, tmp_path: Path, sa
     assert study.best_trial.value == math.inf  # kept as recorded: Optuna's best is the same
 
 
-def test_multi_objective_study_keeps_every_value_and_warns(tmp_path: Path) -> None:
+def test_multi_objective_study_keeps_every_value(tmp_path: Path) -> None:
     source = f"sqlite:///{tmp_path / 'optuna.db'}"
     study = optuna.create_study(study_name="mo", storage=source, directions=["minimize", "maximize"])
     for i in range(3):
@@ -271,26 +271,23 @@ def test_multi_objective_study_keeps_every_value_and_warns(tmp_path: Path) -> No
     t.suggest_float("x", 0, 1)
     study.tell(t, state=optuna.trial.TrialState.FAIL)
     target = f"sqlite:///{tmp_path / 'sturgeon.db'}"
-    with pytest.warns(UserWarning, match=r"2 objectives .*no multi-objective search yet.*first objective \(minimize\)"):
-        (result,) = sg.import_optuna_study(source, "mo", to_storage=target)
+    (result,) = sg.import_optuna_study(source, "mo", to_storage=target)
     assert result.directions == ("minimize", "maximize")
     mine = sg.load_study("mo", storage=target)
-    assert mine.direction == "minimize"
-    assert study_system_attrs(target, "mo")["directions"] == ["minimize", "maximize"]
+    assert mine.directions == ["minimize", "maximize"] and mine.is_multi_objective
     for m, t in zip(mine.trials, study.trials, strict=True):
-        if t.values is None:
-            assert m.value is None and "values" not in m.system_attrs
-            continue
-        assert m.value == t.values[0]
-        stored = [v if math.isfinite(v) else ("-inf" if v < 0 else "inf") for v in t.values]
-        assert m.system_attrs["values"] == stored
-        assert any(f.startswith("multi-objective: value is the first of 2") for f in flags(m))
-    with pytest.warns(UserWarning):
-        (again,) = sg.import_optuna_study(source, "mo", to_storage=target)
+        assert m.value is None and "values" not in m.system_attrs
+        assert m.values == t.values
+    assert flags(mine.trials[2]) == ["value 1 is -inf, kept as recorded"]
+    assert [t.number for t in mine.best_trials] == [0, 1]  # the -inf one is kept but fits no model or front
+    # it continues with our samplers, on both objectives
+    mine.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=2)
+    assert mine.trials[-1].values == [mine.trials[-1].params["x"], 1.0]
+    (again,) = sg.import_optuna_study(source, "mo", to_storage=target)
     assert again.imported == 0
     # a study of that name with another direction is not mixed with it
     sg.create_study("mo", direction="minimize", storage=f"sqlite:///{tmp_path / 'other.db'}")
-    with pytest.warns(UserWarning), pytest.raises(sg.InvalidValueError, match=r"exists already with direction"):
+    with pytest.raises(sg.InvalidValueError, match=r"exists already with direction"):
         sg.import_optuna_study(source, "mo", to_storage=f"sqlite:///{tmp_path / 'other.db'}")
 
 
@@ -360,7 +357,7 @@ def test_cli_imports_once(rdb: str, tmp_path: Path) -> None:
     assert neither.returncode == 2 and "give --study NAME (one or more) or --all" in neither.stderr
 
 
-def test_cli_journal_and_multi_objective_warning(tmp_path: Path) -> None:
+def test_cli_journal_and_multi_objective(tmp_path: Path) -> None:
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     path = tmp_path / "runs.log"
@@ -371,7 +368,7 @@ def test_cli_journal_and_multi_objective_warning(tmp_path: Path) -> None:
     target = f"sqlite:///{tmp_path / 'sturgeon.db'}"
     res = run_cli("--from", str(path), "--all", "--to", target)
     assert res.returncode == 0, res.stderr
-    assert "Warning: Optuna study 'mo' has 2 objectives" in res.stderr
+    assert sg.load_study("mo", storage=target).directions == ["minimize", "minimize"]
     assert res.stdout.startswith("'mo' (minimize, minimize): 3 trials imported")
 
 

@@ -284,3 +284,11 @@ def test_a_schema_3_postgresql_database_widens_its_direction_column(postgres):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT value FROM sturgeon_meta WHERE key = 'schema_version'")).scalar() == "4"
     engine.dispose()
+
+
+def test_a_two_objective_study_runs_in_worker_processes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'mo.db'}"
+    study = sg.create_study(name="mo", directions=["minimize", "minimize"], storage=url, sampler="random", seed=0)
+    study.optimize(_zdt1, n_trials=6, n_jobs=2, executor="process")
+    trials = sg.load_study(name="mo", storage=url).trials
+    assert len(trials) == 6 and all(t.state is TrialState.COMPLETE and len(t.values) == 2 for t in trials)

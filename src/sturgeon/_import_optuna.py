@@ -13,9 +13,8 @@ original end time (the storage keeps an event's ``time`` when one is given), so
   ``import_flags``: an infinite or NaN result (the view reads it back; samplers and pruners
   see that trial as FAIL), NaN and infinite reports, non-finite numbers inside attributes
   (stored as the strings "nan", "inf", "-inf": JSON has no such numbers);
-* multi-objective studies: sturgeon has no multi-objective search yet, so the value is the
-  first objective's, every value is in the system attribute ``values`` and the study's
-  directions in its system attribute ``directions`` (a warning says so);
+* multi-objective studies arrive as sturgeon multi-objective studies (the same directions),
+  each trial with all its values; a non-finite value is kept as recorded and flagged;
 * the system attribute ``optuna_trial`` ({"study", "number", "state"}) names the source of
   each trial: an import skips the trials already there, so running it twice adds nothing. Its
   unique key makes two imports at once fail rather than duplicate.
@@ -29,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -233,9 +231,6 @@ def _trial_events(optuna: Any, t: Any, source_name: str, multi: bool) -> tuple[E
     reserved = _TRIAL_KEYS | ({"fail_reason"} if t.state == states.RUNNING else frozenset())
     rest += _attrs(EventKind.SYSTEM_ATTR, t.system_attrs, reserved, "system attribute", flags)
     values = None if t.values is None else [float(v) for v in t.values]
-    if multi and values is not None:
-        rest.append(Event(EventKind.SYSTEM_ATTR, None, VALUES_ATTR, _storable(values)[0]))
-        flags.append(f"multi-objective: value is the first of {len(values)} values (all in {VALUES_ATTR!r})")
     if not waiting:
         state = t.state.name
         end = None if t.datetime_complete is None else _time(t.datetime_complete)
@@ -246,7 +241,14 @@ def _trial_events(optuna: Any, t: Any, source_name: str, multi: bool) -> tuple[E
         elif end is None:
             flags.append("no end time: datetime_complete is the time of the import")
         finished: dict[str, Any] = {"state": state, "value": None}
-        if values:
+        if multi and values:
+            finished["values"] = [v if math.isfinite(v) else _nonfinite_text(v) for v in values]
+            flags += [
+                f"value {i} is {_nonfinite_text(v)}, kept as recorded"
+                for i, v in enumerate(values)
+                if not math.isfinite(v)
+            ]
+        elif values:
             if math.isfinite(values[0]):
                 finished["value"] = values[0]
             else:
@@ -273,12 +275,12 @@ def _target_study(storage: BaseStorage, name: str, directions: tuple[str, ...]) 
     try:
         record = storage.get_study(name)
     except StudyNotFoundError:
-        study_id = storage.create_study(name, directions[0])
+        study_id = storage.create_study(name, ",".join(directions))
     else:
         study_id = record.study_id
         view = StudyView(storage, study_id)
         view.sync()
-        theirs = tuple(view.system_attrs.get(DIRECTIONS_ATTR) or (record.direction,))
+        theirs = record.directions
         if theirs != directions:
             raise InvalidValueError(
                 f"study {name!r} exists already with direction(s) {list(theirs)}; the Optuna study has "
@@ -295,8 +297,6 @@ def _study_attr_events(frozen: Any, directions: tuple[str, ...], view: StudyView
     wanted = _attrs(EventKind.USER_ATTR, frozen.user_attrs, frozenset(), "user attribute", ignored)
     wanted += _attrs(EventKind.SYSTEM_ATTR, frozen.system_attrs, _STUDY_KEYS, "system attribute", ignored)
     wanted.append(Event(EventKind.SYSTEM_ATTR, None, STUDY_ATTR, {"name": frozen.study_name, "directions": directions}))
-    if len(directions) > 1:
-        wanted.append(Event(EventKind.SYSTEM_ATTR, None, DIRECTIONS_ATTR, list(directions)))
     missing = object()
     out = []
     for e in wanted:
@@ -310,15 +310,6 @@ def _import_one(optuna: Any, source: Any, frozen: Any, storage: BaseStorage) -> 
     name = frozen.study_name
     directions = _directions(frozen)
     multi = len(directions) > 1
-    if multi:
-        warnings.warn(
-            f"Optuna study {name!r} has {len(directions)} objectives ({', '.join(directions)}); sturgeon has no "
-            f"multi-objective search yet: it is imported with the first objective ({directions[0]}) as each "
-            f"trial's value, every value in the trial's system attribute {VALUES_ATTR!r} and the directions in "
-            f"the study's system attribute {DIRECTIONS_ATTR!r}",
-            UserWarning,
-            stacklevel=3,
-        )
     trials = sorted(source.get_all_trials(source.get_study_id_from_name(name), deepcopy=False), key=lambda t: t.number)
     # every trial is converted before anything is written: one that cannot be (a distribution
     # sturgeon cannot hold) stops the import of the study with nothing of it written

@@ -179,12 +179,16 @@ class Study:
         self._directions = record.directions
         self.sampler = make_sampler(sampler, seed)
         self._seed = self.sampler.seed if self.sampler.seed is not None else secrets.randbits(32)
-        if len(self._directions) > 1 and pruner not in (None, "auto", "none", "nop"):
-            raise InvalidValueError(
-                f"pruner={short_repr(pruner)}: a study with {len(self._directions)} objectives cannot prune (a "
-                "stopping rule ranks trials by one value); leave pruner at its default"
-            )
-        self.pruner = make_pruner(None if len(self._directions) > 1 else pruner, self._seed)
+        if len(self._directions) > 1:
+            from sturgeon.pruners import NopPruner
+
+            if pruner != "auto" and not isinstance(make_pruner(pruner), NopPruner):
+                raise InvalidValueError(
+                    f"pruner={short_repr(pruner)}: a study with {len(self._directions)} objectives cannot prune (a "
+                    "stopping rule ranks trials by one value); leave pruner at its default"
+                )
+            pruner = None
+        self.pruner = make_pruner(pruner, self._seed)
         if constraints_func is None:  # Optuna puts it on the sampler
             constraints_func = getattr(self.sampler, "constraints_func", None)
         if constraints_func is not None and not callable(constraints_func):
