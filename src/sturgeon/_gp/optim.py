@@ -182,13 +182,14 @@ def optimize_acquisition(
     n_sobol: int = 1024,
     n_local: int = 512,
     n_starts: int = 8,
-    exclude: np.ndarray | None = None,
+    exclude: Callable[[np.ndarray], np.ndarray] | None = None,
     distance: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float]:
     """The best point found for the acquisition ``f`` (``fg`` adds its gradient) inside
     ``[lower, upper]``. ``anchors``: good points to search around (rows in the box or not).
-    ``exclude``: rows that must not be returned (visited points of a discrete space) while
-    another candidate is left. ``distance``: each row's distance to the nearest observation;
+    ``exclude``: for rows (m, d), a mask (m,) of those that must not be returned (visited
+    configurations) while another candidate is left; the caller sees whether one was left
+    by calling it on the result. ``distance``: each row's distance to the nearest observation;
     when the best point would repeat one (closer than ``DUPLICATE``), the model has nothing
     left to gain there, and the best candidate at least ``MIN_DISTANCE`` away is taken."""
     d = dims.d
@@ -214,8 +215,10 @@ def optimize_acquisition(
         starts, svals = _local_search(f, dims, starts, svals, lower, upper, sweeps=3 if free.any() else 6)
     allX, allv = np.vstack([starts, cand]), np.concatenate([svals, vals])
     order = np.argsort(-allv, kind="stable")
-    if exclude is not None and len(exclude):
-        order = np.array([i for i in order if not (np.abs(exclude - allX[i]) < 1e-9).all(1).any()] or order)
+    if exclude is not None:
+        allowed = ~exclude(allX[order])
+        if allowed.any():
+            order = order[allowed]
     if distance is not None and distance(allX[order[:1]])[0] < DUPLICATE:
         far = np.flatnonzero(distance(allX[order]) >= MIN_DISTANCE)
         if far.size:

@@ -201,6 +201,23 @@ class ColumnCache:
             numbers = np.flatnonzero(keep)
             return X[numbers], self._value[numbers], state[numbers].copy(), numbers
 
+    def held(
+        self, history: Sequence[FrozenTrial], space: Mapping[str, Distribution], *, exclude: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, numbers)`` of every trial of ``history``, in any state, that holds every
+        parameter of ``space`` (a configuration tried or being tried), in trial order."""
+        with self._lock:
+            self._sync(history)
+            n = len(self._trials)
+            X = np.empty((n, len(space)))
+            for j, (name, dist) in enumerate(space.items()):
+                X[:, j] = self._column(name, dist)[:n]
+            keep = np.asarray(~np.isnan(X).any(axis=1)) if space else np.zeros(n, dtype=bool)
+            if exclude is not None and 0 <= exclude < n:
+                keep[exclude] = False
+            numbers = np.flatnonzero(keep)
+            return X[numbers], numbers
+
     def n_holding(self, history: Sequence[FrozenTrial], name: str, dist: Distribution) -> int:
         """How many trials of ``history``, in any state, hold ``name`` with distribution ``dist``."""
         with self._lock:

@@ -15,7 +15,12 @@ trial shares):
    discrete local search; one trial in ``_TR_EVERY`` searches only a TuRBO-style trust
    region around the incumbent, its size replayed from the history. A proposal that would
    repeat an observation (the model expects nothing more there) gives way to the best
-   candidate some distance from every observation.
+   candidate some distance from every observation;
+5. a configuration that another trial holds, in any state, is never proposed while an
+   unvisited one is left (configurations compared by their values' cells, ``_cells``, so
+   also for Ints too wide to be listed as levels): visited candidates are skipped, a trust
+   region with nothing unvisited gives way to the whole space, and if the search still
+   finds only visited points the best-scoring unvisited one (listed or drawn) is taken.
 
 In a conditional space (completed trials hold different sets of parameters: branches) each
 branch gets its own GP on its own trials, all with the study's output transform and
@@ -44,6 +49,7 @@ from sturgeon._frozen import FrozenTrial, TrialState
 from sturgeon._gp import acquisition, gp, optim, transforms, trust_region
 from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._cells import Cells, is_seen
 from sturgeon.samplers._fidelity import FidelityView
 from sturgeon.samplers._observations import (
     HistoryEncoder,
@@ -70,6 +76,7 @@ _TRUST_REGION = True
 _TR_EVERY = 4  # trials with trial_number % _TR_EVERY == 1 search the trust region
 _POWER = True  # Yeo-Johnson before standardizing
 _MIN_BRANCH_TRIALS = 5  # trials a branch gets before its model is trusted (its own startup)
+_OTHER_VISITS = (TrialState.FAIL, TrialState.PRUNED, TrialState.PAUSED)  # visited, not observed
 
 
 @dataclass(frozen=True)
@@ -329,17 +336,15 @@ class GPSampler(BaseSampler):
         return {k: v for (k, _), v in values.items() if k in joint}
 
     def _initial_point(self, dists: list[Distribution], visited: np.ndarray, ctx: SampleContext) -> np.ndarray:
-        """Sobol point ``trial_number``; in a small finite space, a random unvisited point
-        instead when that one was visited already."""
+        """Sobol point ``trial_number``; a random unvisited point instead when that
+        configuration was visited already and the space has another."""
         u = sobol_point(ctx.trial_number, len(dists), ctx.seed)
-        dims = _dims(dists)
-        if dims.size() > _MAX_ENUMERATE:
+        cells = Cells.of(dists)
+        seen = cells.seen(visited)
+        if not is_seen(cells.keys(u), seen)[0]:
             return u
-        points = optim.enumerate_points(dims)
-        fresh = ~_matches_any(points, visited)
-        if not fresh.any() or not _matches_any(dims.snap(u[None, :]), visited)[0]:
-            return u
-        return points[fresh][ctx.rng.integers(int(fresh.sum()))]
+        fresh = cells.untried(seen, ctx.rng, n=256, list_up_to=_MAX_ENUMERATE)
+        return fresh[ctx.rng.integers(len(fresh))] if len(fresh) else u
 
     # -- the model ----------------------------------------------------------------------------
     def _fit(
@@ -439,7 +444,12 @@ class GPSampler(BaseSampler):
             X_post = np.vstack([X_post, X_pending])
             z_post = np.concatenate([z_post, transform(y_pending)])
         model = _Model(gp.Posterior(X_post, z_post, params, layout), float(z.min()) if best is None else best)
+        cells = Cells.of(dists)
         visited = np.vstack([X, X_pending] + ([tried] if tried is not None and len(tried) else []))
+        seen = cells.seen(visited)
+
+        def is_visited(U: np.ndarray) -> np.ndarray:
+            return is_seen(cells.keys(U), seen)
 
         held = held or {}
         idx = np.array(sorted(held), dtype=int)
@@ -447,7 +457,7 @@ class GPSampler(BaseSampler):
         if dims.size() <= _MAX_ENUMERATE:
             points = optim.enumerate_points(dims)
             points = points[(np.abs(points[:, idx] - at) < 1e-9).all(axis=1)]
-            fresh = ~_matches_any(points, visited)
+            fresh = ~is_visited(points)
             if fresh.any():
                 points = points[fresh]
             scores = model.value(points)
@@ -455,31 +465,67 @@ class GPSampler(BaseSampler):
             return points[i], float(scores[i])
 
         anchors = X[np.argsort(z, kind="stable")[:_N_ANCHORS]]
-        lower, upper = np.zeros(len(names)), np.ones(len(names))
+        boxes = [(np.zeros(len(names)), np.ones(len(names)))]
         if _TRUST_REGION and ctx.trial_number % _TR_EVERY == 1:
             length = trust_region.trust_region_length(z, len(names), n_startup)
-            lower, upper = trust_region.trust_region_box(anchors[0], length, params.lengthscales, ~dims.is_cat)
-        lower[idx] = upper[idx] = at
-        return optim.optimize_acquisition(
-            model.value,
-            model.value_and_grad,
-            dims,
-            rng,
-            anchors=anchors,
-            lower=lower,
-            upper=upper,
-            exclude=visited if dims.discrete.all() else None,
-            distance=model.posterior.distance_to_data,
-        )
+            boxes.insert(0, trust_region.trust_region_box(anchors[0], length, params.lengthscales, ~dims.is_cat))
+        for lower, upper in boxes:  # a trust region whose every point was visited gives way to the space
+            lower[idx] = upper[idx] = at
+            u, score = optim.optimize_acquisition(
+                model.value,
+                model.value_and_grad,
+                dims,
+                rng,
+                anchors=anchors,
+                lower=lower,
+                upper=upper,
+                exclude=is_visited,
+                distance=model.posterior.distance_to_data,
+            )
+            if not is_visited(u[None, :])[0]:
+                return u, score
+        return _best_unvisited(model, cells, seen, idx, at, rng, u, score)
+
+
+def _best_unvisited(
+    model: _Model,
+    cells: Cells,
+    seen: np.ndarray,
+    idx: np.ndarray,
+    at: np.ndarray,
+    rng: np.random.Generator,
+    u: np.ndarray,
+    score: float,
+) -> tuple[np.ndarray, float]:
+    """When the acquisition search found only visited configurations: the best-scoring of
+    the unvisited ones (every one in a space of up to ``_MAX_ENUMERATE`` points, else among
+    uniform draws) with the dims ``idx`` held at ``at``; ``(u, score)`` if there is none."""
+    points = cells.untried(seen, rng, n=2048, list_up_to=_MAX_ENUMERATE)
+    if len(idx):
+        points = points[(np.abs(points[:, idx] - at) < 1e-9).all(axis=1)]
+    if not len(points):
+        return u, score
+    scores = model.value(points)
+    i = int(np.argmax(scores))
+    return points[i], float(scores[i])
 
 
 def _tried_rows(
     history: Sequence[FrozenTrial], names: Sequence[str], dists: Sequence[Distribution], exclude: int
 ) -> np.ndarray:
-    """Rows of the failed and pruned trials that hold every one of ``names``: visited points
-    that are not observations (a discrete space must not offer them again)."""
-    done = (TrialState.FAIL, TrialState.PRUNED)
-    return known_rows([t for t in history if t.state in done and t.number != exclude], names, dists)
+    """Rows of the failed, pruned and paused trials (and completed ones without a value) that
+    hold every one of ``names``: visited points that are not observations (not to be offered
+    again while an unvisited configuration is left)."""
+    return known_rows(
+        [
+            t
+            for t in history
+            if t.number != exclude
+            and (t.state in _OTHER_VISITS or (t.state is TrialState.COMPLETE and t.value is None))
+        ],
+        names,
+        dists,
+    )
 
 
 def _unexplored(
@@ -521,11 +567,3 @@ def _unexplored(
     if n_trials >= _MIN_BRANCH_TRIALS:
         return None
     return {**point, **dict(held)}
-
-
-def _matches_any(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each of ``points``, whether it equals one of ``rows`` (to rounding)."""
-    if not len(rows):
-        return np.zeros(len(points), dtype=bool)
-    keys = {tuple(r) for r in np.round(rows, 9)}
-    return np.array([tuple(p) in keys for p in np.round(points, 9)], dtype=bool)

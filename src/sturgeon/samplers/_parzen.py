@@ -19,6 +19,9 @@ keeps probability ``stick`` on the observed choice and spreads the rest evenly. 
 expands into terms in ``x**2`` and ``x`` and a categorical kernel into a one-hot match, so
 scoring ``C`` candidates against ``K`` kernels is one (C x D) @ (D x K) product plus a
 log-sum-exp, with no Python loop over kernels.
+
+``propose`` can be told which configurations were tried (their ``_cells`` keys): it then
+skips tried draws, and scores untried points when every draw was tried.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from sturgeon.samplers._cells import Cells, is_seen
+
 __all__ = [
     "CATEGORICAL",
     "CONTINUOUS",
     "GRID",
+    "LIST_UNTRIED",
     "LOG_INT",
     "Columns",
     "Parzen",
@@ -263,6 +269,8 @@ def propose(
     gamma: float,
     prior_weight: float = 1.0,
     min_sigma: float = 0.05,
+    cells: Cells | None = None,
+    tried: np.ndarray | None = None,
 ) -> np.ndarray:
     """The TPE proposal: of ``n_candidates`` draws from l, the density of the best
     observations, the one that maximizes log l - log g, g being the density of the others.
@@ -271,6 +279,12 @@ def propose(
     (running and pruned trials) always join g. In l the k good observations weigh k, k - 1,
     ..., 1 by rank; in g all weigh the same, and beyond ``MAX_KERNELS`` a random subset
     stands for them (g is then an unbiased estimate at a bounded cost).
+
+    ``tried``: the sorted keys (``cells.seen``) of configurations not to propose again while
+    another is left: a tried draw is skipped; when every draw was tried, the candidates are the
+    untried points instead (all of them in a space of at most ``LIST_UNTRIED`` points, else
+    the untried ones among ``16 * n_candidates`` more draws from l, else among uniform draws),
+    scored the same way.
     """
     n = y.size
     k = n_good(n, gamma)
@@ -285,6 +299,29 @@ def propose(
     lower = fit_parzen(X[order], w_good, cols, prior_weight=prior_weight, min_sigma=min_sigma)
     upper = fit_parzen(X_rest, np.ones(X_rest.shape[0]), cols, prior_weight=prior_weight, min_sigma=min_sigma)
     cands = sample(lower, cols, n_candidates, rng)
+    if cells is not None and tried is not None and tried.size:
+        fresh = ~is_seen(cells.keys(cands), tried)
+        if fresh.any():
+            cands = cands[fresh]
+        else:
+            other = _untried(lower, cols, cells, tried, rng, 16 * n_candidates)
+            if len(other):
+                cands = other
     F = _features(cands, cols)
     score = log_pdf(lower, cands, cols, F) - log_pdf(upper, cands, cols, F)
     return np.asarray(cands[int(np.argmax(score))])
+
+
+LIST_UNTRIED = 4096  # spaces up to this size score every untried point once l's draws are all tried
+
+
+def _untried(
+    lower: Parzen, cols: Columns, cells: Cells, tried: np.ndarray, rng: np.random.Generator, n: int
+) -> np.ndarray:
+    """Untried points to score when every draw from l was tried (empty: the space is used up)."""
+    if cells.size > LIST_UNTRIED:
+        more = sample(lower, cols, n, rng)
+        more = more[~is_seen(cells.keys(more), tried)]
+        if len(more):
+            return more
+    return cells.untried(tried, rng, n=n, list_up_to=LIST_UNTRIED)

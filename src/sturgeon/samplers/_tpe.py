@@ -14,6 +14,11 @@ the other values are kept for the trial and handed out as it asks for them.
 * The first ``n_startup_trials`` come from a scrambled Sobol design (``sobol_point``) over the
   joint space; a parameter outside it takes point i of its own one-dimensional sequence for
   the i-th trial that holds it (the first define-by-run trial: point 0).
+* In a finite joint space (every parameter categorical, integer or stepped) a configuration
+  that another trial holds, in any state, is not proposed again while an untried one is left
+  (configurations compared by their values' cells, ``_cells``): a tried draw from l is
+  skipped, and when all were tried the untried points are scored instead; a Sobol startup
+  point already tried gives way to a random untried one.
 * Parallel-aware through the constant liar: RUNNING / WAITING trials (what they hold so far)
   and PRUNED trials always join g, so workers asking at the same time move apart.
 * All randomness comes from ``ctx.rng`` (seeded by the study seed and the trial number), so a
@@ -36,6 +41,7 @@ from sturgeon._frozen import FrozenTrial
 from sturgeon._optuna import optuna_kwargs
 from sturgeon.samplers import _parzen
 from sturgeon.samplers._base import BaseSampler, SampleContext
+from sturgeon.samplers._cells import Cells, is_seen
 from sturgeon.samplers._columns import COMPLETE, ColumnCache
 from sturgeon.samplers._fidelity import FidelityView
 from sturgeon.samplers._qmc import sobol_point
@@ -69,6 +75,12 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InvalidValueError(f"TPESampler: {name} must be an int >= {minimum}, got {name}={value!r}")
     return int(value)
+
+
+def _holds(trial: FrozenTrial, values: Mapping[str, Any]) -> bool:
+    """Whether ``trial`` holds every one of ``values``."""
+    held = {**trial.fixed_params, **trial.params}
+    return all(k in held and held[k] == v for k, v in values.items())
 
 
 class TPESampler(BaseSampler):
@@ -136,10 +148,32 @@ class TPESampler(BaseSampler):
         sub = {name: space[name] for name in sorted(space) if not space[name].is_single}
         if not sub:
             return {}
-        u = self._propose(sub, history, ctx)
+        cells = Cells.of(tuple(sub.values()))
+        tried = self._tried(sub, cells, history, ctx)
+        u = self._propose(sub, history, ctx, cells=cells, tried=tried)
         if u is None:
             u = sobol_point(ctx.trial_number, len(sub), ctx.seed)
+            if is_seen(cells.keys(u), tried)[0]:
+                fresh = cells.untried(tried, ctx.rng, n=256)
+                if len(fresh):
+                    u = fresh[ctx.rng.integers(len(fresh))]
         return {name: dist.decode(float(v)) for (name, dist), v in zip(sub.items(), u, strict=True)}
+
+    def _tried(
+        self, space: Mapping[str, Distribution], cells: Cells, history: Sequence[FrozenTrial], ctx: SampleContext
+    ) -> np.ndarray:
+        """The sorted keys of the configurations of a finite ``space`` that other trials hold, in any
+        state (running, waiting, paused, pruned and failed ones count as tried); with the
+        trial's fixed parameters, only those of trials that hold the same values. Empty when
+        the space has a continuous parameter: a draw there never repeats a point."""
+        if not cells.finite:
+            return np.empty(0, dtype=np.int64)
+        X, numbers = self._cache.held(history, space, exclude=ctx.trial_number)
+        if ctx.fixed_params and len(numbers):
+            by_number = {t.number: t for t in history}
+            same = [_holds(by_number[n], ctx.fixed_params) for n in numbers.tolist()]
+            X = X[np.array(same, dtype=bool)]
+        return cells.seen(X)
 
     def sample_one(
         self, name: str, distribution: Distribution, history: Sequence[FrozenTrial], ctx: SampleContext
@@ -192,10 +226,13 @@ class TPESampler(BaseSampler):
         *,
         min_complete: int | None = None,
         anchor: int | None = None,
+        cells: Cells | None = None,
+        tried: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """A TPE proposal in the unit cube, or None while the space has fewer than
         ``min_complete`` (default ``n_startup_trials``) completed trials. Rows count when they
-        hold some parameter of ``space``, or column ``anchor`` when given."""
+        hold some parameter of ``space``, or column ``anchor`` when given. ``tried``: sorted keys
+        (``cells.seen``) of configurations not to propose while an untried one is left."""
         X, value, state, _ = self._cache.rows(history, space, exclude=ctx.trial_number)
         informative = ~np.isnan(X).all(axis=1) if anchor is None else ~np.isnan(X[:, anchor])
         done = (state == COMPLETE) & informative
@@ -205,4 +242,6 @@ class TPESampler(BaseSampler):
         y = value[done] * (1.0 if ctx.direction == "minimize" else -1.0)
         bad = X[(state != COMPLETE) & informative]
         cols = _columns(tuple(space.values()))
-        return _parzen.propose(X[done], y, bad, cols, ctx.rng, n_candidates=self.n_candidates, gamma=self.gamma)
+        return _parzen.propose(
+            X[done], y, bad, cols, ctx.rng, n_candidates=self.n_candidates, gamma=self.gamma, cells=cells, tried=tried
+        )
