@@ -90,7 +90,10 @@ def test_values_must_match_the_number_of_objectives():
         (lambda: sg.samplers.CmaEsSampler(restart_strategy="ipop"), "restart_strategy"),
         (lambda: sg.samplers.CmaEsSampler(use_separable_cma=True), "use_separable_cma"),
         (lambda: sg.samplers.QMCSampler(qmc_type="halton"), "qmc_type"),
-        (lambda: sg.samplers.NSGAIISampler(population_size=10), "NSGAIISampler.*multi-objective"),
+        (
+            lambda: sg.samplers.NSGAIISampler(population_size=10, elite_population_selection_strategy=max),
+            "NSGAIISampler: elite_population_selection_strategy",
+        ),
         (lambda: sg.samplers.BruteForceSampler(), "BruteForceSampler.*GridSampler"),
     ],
 )

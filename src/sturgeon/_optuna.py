@@ -65,6 +65,9 @@ class StudyDirection(enum.StrEnum):
 # NotSupportedError unless the value is one of `values`.
 _Rule = tuple[str, Any, str]
 _LIAR = "running trials always count as bad points (the constant liar)"
+_NSGA_ELITE = "the population is always chosen by constrained domination, non-dominated sorting "
+_NSGA_CHILD = "children always come from tournaments, crossover and mutation in the unit cube"
+_NSGA_AFTER = "the study records constraints itself (constraints_func)"
 _RULES: dict[str, dict[str, _Rule]] = {
     "TPESampler": {
         "n_ei_candidates": ("rename", "n_candidates", ""),
@@ -107,6 +110,16 @@ _RULES: dict[str, dict[str, _Rule]] = {
         "warn_independent_sampling": ("ignore", (True, False), ""),
     },
     "GridSampler": {"search_space": ("rename", "space", "")},
+    "NSGAIISampler": {
+        "elite_population_selection_strategy": ("refuse", (None,), _NSGA_ELITE + "and crowding distance"),
+        "child_generation_strategy": ("refuse", (None,), _NSGA_CHILD),
+        "after_trial_strategy": ("refuse", (None,), _NSGA_AFTER),
+    },
+    "NSGAIIISampler": {
+        "elite_population_selection_strategy": ("refuse", (None,), _NSGA_ELITE + "and reference-point niching"),
+        "child_generation_strategy": ("refuse", (None,), _NSGA_CHILD),
+        "after_trial_strategy": ("refuse", (None,), _NSGA_AFTER),
+    },
 }
 
 

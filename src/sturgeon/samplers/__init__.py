@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sturgeon.samplers._cmaes import CmaEsSampler
     from sturgeon.samplers._coarse_to_fine import CoarseToFineSampler
     from sturgeon.samplers._gp import GPSampler
+    from sturgeon.samplers._nsga import NSGAIIISampler, NSGAIISampler
     from sturgeon.samplers._qmc import QMCSampler
     from sturgeon.samplers._tpe import TPESampler
 
@@ -31,6 +32,8 @@ _LAZY = {
     "CmaEsSampler": "_cmaes",
     "CoarseToFineSampler": "_coarse_to_fine",
     "GPSampler": "_gp",
+    "NSGAIISampler": "_nsga",
+    "NSGAIIISampler": "_nsga",
     "QMCSampler": "_qmc",
     "TPESampler": "_tpe",
 }
@@ -38,8 +41,6 @@ _LAZY = {
 
 # Optuna's sampler classes that sturgeon has no counterpart for yet: calling one raises
 # NotSupportedError with the reason (docs/optuna.md)
-NSGAIISampler = refuse_sampler("NSGAIISampler", "multi-objective search is not supported yet")
-NSGAIIISampler = refuse_sampler("NSGAIIISampler", "multi-objective search is not supported yet")
 BruteForceSampler = refuse_sampler(
     "BruteForceSampler", "use GridSampler, which runs every point of a discrete space once"
 )
@@ -95,6 +96,8 @@ SAMPLERS: dict[str, Callable[[int | None], BaseSampler]] = {
     "coarse_to_fine": lambda seed: _load("CoarseToFineSampler")(seed=seed),
     "tpe": lambda seed: _load("TPESampler")(seed=seed),
     "gp": lambda seed: _load("GPSampler")(seed=seed),
+    "nsga2": lambda seed: _load("NSGAIISampler")(seed=seed),
+    "nsga3": lambda seed: _load("NSGAIIISampler")(seed=seed),
     "auto": lambda seed: AutoSampler(seed=seed),
 }
 
