@@ -192,6 +192,42 @@ def test_the_study_page_draws_every_plot_with_the_right_points(browser, server, 
     )
 
 
+def test_a_two_objective_study_shows_its_pareto_front_and_values(browser, tmp_path):
+    url = f"sqlite:///{tmp_path / 'mo.db'}"
+    study = sg.create_study(
+        storage=url,
+        name=f"mo {EVIL}",
+        directions=["minimize", "maximize"],
+        sampler="random",
+        seed=0,
+        constraints_func=lambda t: [t.params["x"] - 0.8],
+    )
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1) * t.params["x"]), n_trials=30)
+    front = {t.number for t in study.best_trials}
+    infeasible = {t.number for t in study.trials if not t.feasible}
+    assert front and infeasible
+    s = _Server(url)
+    try:
+        _open(browser, f"{s.base}/study/{_quoted(study.name)}")
+        traces = browser.execute_script(
+            "return document.getElementById('plot-history').data"
+            ".map(t => [t.name, t.text.map(x => Number(x.slice(1)))])"
+        )
+        got = dict(traces)
+        assert set(got["Pareto front"]) == front and set(got["infeasible"]) == infeasible
+        assert set(got["dominated"]) == set(range(30)) - front - infeasible
+        assert browser.execute_script("return document.getElementById('best-value').textContent") == str(len(front))
+        headers = browser.execute_script("return [...document.querySelectorAll('#trials th')].map(h => h.textContent)")
+        assert "values" in headers
+        first = browser.execute_script("return document.querySelector('#trials tbody tr td:nth-child(3)').textContent")
+        assert first.count(",") == 1
+        _open(browser, f"{s.base}/study/{_quoted(study.name)}/trial/0")
+        shown = browser.execute_script("return document.getElementById('trial-value').textContent")
+        assert shown.count(",") == 1
+    finally:
+        s.stop()
+
+
 def test_a_trial_finished_by_another_process_appears_without_a_reload(browser, server, study_url):
     url, study = study_url
     _open(browser, f"{server.base}/study/{_quoted(study.name)}")

@@ -292,3 +292,53 @@ def test_a_two_objective_study_runs_in_worker_processes(tmp_path):
     study.optimize(_zdt1, n_trials=6, n_jobs=2, executor="process")
     trials = sg.load_study(name="mo", storage=url).trials
     assert len(trials) == 6 and all(t.state is TrialState.COMPLETE and len(t.values) == 2 for t in trials)
+
+
+def test_plot_pareto_front_of_a_two_objective_study_marks_its_front():
+    pytest.importorskip("plotly")
+    from sturgeon.visualization import plot_optimization_history, plot_pareto_front
+
+    study = sg.create_study(directions=["minimize", "maximize"], sampler="random", seed=2)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=25)
+    fig = plot_pareto_front(study)
+    best = next(tr for tr in fig.data if tr.name == "Best Trial")
+    assert sorted(int(s[1:]) for s in best.text) == [t.number for t in study.best_trials]
+    with pytest.raises(sg.InvalidValueError, match="2 objectives: pass target="):
+        plot_optimization_history(study)
+    fig = plot_optimization_history(study, target=lambda t: t.values[1], target_name="y")
+    assert len(fig.data[0].x) == 25
+
+
+def test_the_cli_shows_the_front_and_exports_every_value(tmp_path):
+    import csv
+    import io
+    import json
+
+    from click.testing import CliRunner
+
+    from sturgeon.cli import main
+
+    url = f"sqlite:///{tmp_path / 'mo.db'}"
+    study = sg.create_study(
+        name="mo",
+        directions=["minimize", "maximize"],
+        storage=url,
+        sampler="random",
+        seed=0,
+        constraints_func=lambda t: [t.params["x"] - 0.9],
+    )
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=15)
+    runner = CliRunner()
+    out = runner.invoke(main, ["show", "mo", "--storage", url])
+    assert out.exit_code == 0, out.output
+    assert "(minimize, maximize)" in out.output
+    assert f"Pareto front: {len(study.best_trials)} trials; hypervolume" in out.output
+    one = runner.invoke(main, ["show", "mo", "0", "--storage", url])
+    assert "values [" in one.output and "constraints [" in one.output
+    text = runner.invoke(main, ["export", "mo", "--storage", url]).output
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [float(r["values_1"]) for r in rows] == [t.values[1] for t in study.trials]
+    assert [r["feasible"] for r in rows] == [json.dumps(t.feasible) for t in study.trials]
+    assert all(r["value"] == "" for r in rows)
+    listed = runner.invoke(main, ["studies", "--storage", url]).output
+    assert "minimize,maximize" in listed

@@ -33,10 +33,22 @@ def trial_columns(trials: Sequence[FrozenTrial]) -> list[str]:
     """The columns of ``trial_rows``, also for no trials at all."""
     param_names: dict[str, None] = {}
     attr_names: dict[str, None] = {}
+    n_values, constrained = 0, False
     for t in trials:
         param_names.update(dict.fromkeys(t.params))
         attr_names.update(dict.fromkeys(t.user_attrs))
-    return [*_BASE, *(f"params_{p}" for p in param_names), *(f"user_attrs_{a}" for a in attr_names), "fail_reason"]
+        if t.objective_values is not None:
+            n_values = max(n_values, len(t.objective_values))
+        constrained = constrained or t.constraints is not None
+    extra = [f"values_{i}" for i in range(n_values)] + (["constraints", "feasible"] if constrained else [])
+    return [
+        *_BASE[:3],
+        *extra,
+        *_BASE[3:],
+        *(f"params_{p}" for p in param_names),
+        *(f"user_attrs_{a}" for a in attr_names),
+        "fail_reason",
+    ]
 
 
 def trial_rows(trials: Sequence[FrozenTrial], *, missing: Any = None) -> list[dict[str, Any]]:
@@ -47,6 +59,8 @@ def trial_rows(trials: Sequence[FrozenTrial], *, missing: Any = None) -> list[di
     columns = trial_columns(trials)
     param_names = [c[len("params_") :] for c in columns if c.startswith("params_")]
     attr_names = [c[len("user_attrs_") :] for c in columns if c.startswith("user_attrs_")]
+    n_values = sum(c.startswith("values_") for c in columns)
+    constrained = "constraints" in columns
     rows = []
     for t in trials:
         row: dict[str, Any] = {
@@ -59,12 +73,17 @@ def trial_rows(trials: Sequence[FrozenTrial], *, missing: Any = None) -> list[di
             "resource": t.resource,
             "best_step": t.best_step,
         }
+        for i in range(n_values):  # a multi-objective study's values (value is None there)
+            row[f"values_{i}"] = t.objective_values[i] if t.objective_values is not None else None
+        if constrained:
+            row["constraints"] = None if t.constraints is None else list(t.constraints)
+            row["feasible"] = t.feasible
         for p in param_names:
             row[f"params_{p}"] = t.params.get(p, missing)
         for a in attr_names:
             row[f"user_attrs_{a}"] = t.user_attrs.get(a, missing)
         row["fail_reason"] = t.fail_reason
-        rows.append(row)
+        rows.append({c: row[c] for c in columns})
     return rows
 
 

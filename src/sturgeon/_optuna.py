@@ -6,7 +6,7 @@ calls the sturgeon function or method that does the work. Three kinds of argumen
 * the same meaning under another name (``study_name=``, ``n_ei_candidates=``): renamed;
 * a setting sturgeon has no use for (``consider_prior=``): accepted, with a warning that it is
   ignored, unless its value asks for what sturgeon does anyway;
-* a feature sturgeon does not have yet (``constraints_func=``, several ``directions``):
+* a feature sturgeon does not have yet (CMA-ES restarts, custom NSGA-II operators, ...):
   ``NotSupportedError`` naming the argument.
 
 This module imports the study functions when called, so samplers and ``trial`` can import it.

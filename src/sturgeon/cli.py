@@ -166,14 +166,18 @@ def show(name: str, trial: int | None, storage: str, top: int) -> None:
     if trial is not None:
         if trial >= len(trials):
             raise click.ClickException(f"study {name!r} has no trial {trial} (it has {len(trials)})")
-        _show_trial(trials[trial], study.direction)
+        _show_trial(trials[trial], ", ".join(study.directions))
         return
     counts = Counter(t.state for t in trials)
     summary = ", ".join(f"{counts[s]} {s.value.lower()}" for s in sg.TrialState if counts[s])
-    click.echo(f"Study {name!r} ({study.direction}) in {storage}: {len(trials)} trials ({summary or 'none'})")
+    directions = ", ".join(study.directions)
+    click.echo(f"Study {name!r} ({directions}) in {storage}: {len(trials)} trials ({summary or 'none'})")
     total = sum(t.resource for t in trials)
     if total:
         click.echo(f"Resource: {total} steps trained in all, {total / len(trials):.1f} per trial")
+    if study.is_multi_objective:
+        _show_front(study, top)
+        return
     complete = [t for t in trials if t.state is sg.TrialState.COMPLETE and t.value is not None]
     if not complete:
         click.echo("No complete trial yet.")
@@ -237,10 +241,30 @@ def delete(name: str, storage: str, yes: bool) -> None:
     click.echo(f"Deleted study {name!r} ({n_trials} trials).")
 
 
+def _show_front(study: sg.Study, top: int) -> None:
+    """A multi-objective study's Pareto front (its first ``top`` trials) and hypervolume."""
+    front = study.best_trials
+    if not front:
+        click.echo("No feasible complete trial yet.")
+        return
+    hv, ref = study.hypervolume()
+    click.echo(f"\nPareto front: {len(front)} trials; hypervolume {_cell(hv)} (reference point {_cell(ref)})")
+    shown = sorted(front, key=lambda t: tuple(t.values or ()))[:top]
+    params = list(dict.fromkeys(p for t in shown for p in t.params))
+    rows = [[t.number, *(t.values or []), *(_param(t.params, p) for p in params)] for t in shown]
+    heads = [f"{d} {i}" for i, d in enumerate(study.directions)]
+    click.echo(f"Front trials, by the first objective{f' (first {top})' if len(front) > top else ''}:")
+    click.echo(_table(["#", *heads, *params], rows))
+
+
 def _show_trial(t: sg.FrozenTrial, direction: str) -> None:
     line = f"Trial #{t.number}: {t.state.value}"
-    if t.value is not None:
+    if t.objective_values is not None:
+        line += f", values {_cell(list(t.objective_values))} ({direction})"
+    elif t.value is not None:
         line += f", value {_cell(t.value)} ({direction})"
+    if t.constraints is not None:
+        line += f", constraints {_cell(list(t.constraints))} ({'feasible' if t.feasible else 'infeasible'})"
     if t.state is sg.TrialState.PAUSED:
         line += f", paused ({t.pause_reason}) at step {t.pause_info.get('step')}"
     click.echo(line)

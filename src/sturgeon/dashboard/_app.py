@@ -74,6 +74,8 @@ def _row(t: FrozenTrial, columns: list[str]) -> list[Any]:
         _safe(_excluded(t)),
         len(t.live_changes),
         _safe(t.system_attrs.get("worker")),
+        None if t.objective_values is None else _safe(list(t.objective_values)),
+        t.feasible,
     ]
 
 
@@ -90,6 +92,8 @@ ROW_FIELDS = [
     "excluded",
     "n_changes",
     "worker",
+    "values",
+    "feasible",
 ]
 
 
@@ -305,6 +309,8 @@ def create_app(
             "number": n,
             "state": t.state.value,
             "value": _safe(t.value),
+            "values": None if t.objective_values is None else _safe(list(t.objective_values)),
+            "constraints": None if t.constraints is None else _safe(list(t.constraints)),
             "params": _safe(dict(t.params)),
             "distributions": {k: repr(d) for k, d in t.distributions.items()},
             "user_attrs": _safe(dict(t.user_attrs)),
@@ -337,7 +343,9 @@ def create_app(
             trials = [t for t in view.rule_trials() if t.state is not TrialState.WAITING]
             done = [t for t in trials if t.state is TrialState.COMPLETE]
             body: dict[str, Any] = {"warnings": [], "ranges": {}}
-            if len(done) >= 3:
+            if "," in direction:  # several objectives: the ranges rank trials by one value
+                body["warnings"] = ["range analysis ranks trials by one value; this study has several objectives"]
+            elif len(done) >= 3:
                 try:
                     body["warnings"] = edge_warnings(trials, direction)
                     body["ranges"] = {k: repr(d) for k, d in narrowed_space(trials, direction).items()}

@@ -34,7 +34,12 @@ def need(module: str, extra: str = "plots") -> Any:
 
 def complete(study: Study, target: Target | None = None) -> tuple[list[FrozenTrial], np.ndarray]:
     """The COMPLETE trials and their values (or the target's), non-finite ones left out."""
-    trials = [t for t in study.trials if t.state is TrialState.COMPLETE and t.value is not None and not t.excluded]
+    if target is None and study.is_multi_objective:
+        raise InvalidValueError(
+            f"study {study.name!r} has {len(study.directions)} objectives: pass target= (e.g. target=lambda t: "
+            "t.values[0]) and target_name=, or plot the front with plot_pareto_front"
+        )
+    trials = [t for t in study.trials if t.state is TrialState.COMPLETE and t.values is not None and not t.excluded]
     values = np.array([float(target(t)) if target else float(t.value or 0.0) for t in trials])
     keep = np.isfinite(values)
     return [t for t, k in zip(trials, keep, strict=True) if k], values[keep]
@@ -217,8 +222,18 @@ def pareto_points(
     """(points (n, k), their labels (trial numbers or row indices), directions)."""
     from sturgeon.study import Study
 
-    if isinstance(study_or_values, Study):
+    if isinstance(study_or_values, Study) and study_or_values.is_multi_objective and targets is None:
         study = study_or_values
+        trials = study._front_candidates()  # feasible COMPLETE trials with finite values
+        if not trials:
+            raise NoCompletedTrialsError(f"nothing to plot: study {study.name!r} has no feasible COMPLETE trial")
+        points = np.array([t.values for t in trials], dtype=float)
+        labels = [t.number for t in trials]
+        default_dirs: list[str] | None = [str(d) for d in study.directions]
+        default = "minimize"
+    elif isinstance(study_or_values, Study):
+        study = study_or_values
+        default_dirs = None
         if targets is None:
             raise InvalidValueError(
                 f"plot_pareto_front: study {study.name!r} has one objective ({study.direction}); a Pareto front "
@@ -234,12 +249,12 @@ def pareto_points(
             raise InvalidValueError("plot_pareto_front: targets= applies to a study, not to a list of values")
         points = np.array([[float(v) for v in row] for row in study_or_values], dtype=float)
         labels = list(range(len(points)))
-        default = "minimize"
+        default, default_dirs = "minimize", None
     if points.ndim != 2 or len(points) == 0 or points.shape[1] not in (2, 3):
         raise InvalidValueError(
             f"plot_pareto_front needs a non-empty list of 2 or 3 objective values per point, got shape {points.shape}"
         )
-    dirs = list(directions) if directions is not None else [default] * points.shape[1]
+    dirs = list(directions) if directions is not None else (default_dirs or [default] * points.shape[1])
     if len(dirs) != points.shape[1] or any(d not in _DIRECTIONS for d in dirs):
         raise InvalidValueError(
             f"directions must hold one of {_DIRECTIONS} per objective ({points.shape[1]}), got {directions!r}"
@@ -250,7 +265,6 @@ def pareto_points(
 def non_dominated(points: np.ndarray, directions: Sequence[str]) -> np.ndarray:
     """True for each point that no other point is at least as good as in every objective and
     better in one."""
-    signed = points * np.array([1.0 if d == "minimize" else -1.0 for d in directions])
-    le = (signed[:, None, :] <= signed[None, :, :]).all(axis=2)  # [j, i]: j at least as good as i
-    lt = (signed[:, None, :] < signed[None, :, :]).any(axis=2)
-    return ~(le & lt).any(axis=0)
+    from sturgeon._pareto import as_losses, pareto_mask
+
+    return pareto_mask(as_losses(points, directions))

@@ -299,9 +299,10 @@ def plot_pareto_front(
     target_names: Sequence[str] | None = None,
     include_dominated_trials: bool = True,
 ) -> Any:
-    """The Pareto front of two or three objectives. Studies have one objective, so a study
-    needs ``targets`` (e.g. ``lambda t: (t.value, t.user_attrs["latency"])``, directions
-    default to the study's); a list of value vectors works too (directions default to minimize)."""
+    """The Pareto front of two or three objectives: of a multi-objective study (its feasible
+    COMPLETE trials, in its directions), of a study of one objective with ``targets`` (e.g.
+    ``lambda t: (t.value, t.user_attrs["latency"])``, directions default to the study's), or
+    of a list of value vectors (directions default to minimize)."""
     go = _go()
     points, labels, dirs = data.pareto_points(study, targets, directions)
     k = points.shape[1]

@@ -122,13 +122,16 @@ class StudyData {
       r[f.params].forEach((v, i) => { if (v !== "\u0000missing") params[cols[i]] = v; });
       const t = { number: r[f.number], state: r[f.state], value: r[f.value], start: r[f.start], end: r[f.end], params,
         n_reports: r[f.n_reports], last_step: r[f.last_step], pause_reason: r[f.pause_reason], excluded: r[f.excluded],
-        n_changes: r[f.n_changes], worker: r[f.worker] };
+        n_changes: r[f.n_changes], worker: r[f.worker], values: r[f.values], feasible: r[f.feasible] };
+      if (t.values) t.value = t.values[0]; // several objectives: the value-based plots show the first
       this.rows.set(t.number, t);
       this.curves.delete(t.number);
       changed.push(t.number);
     }
     this.columns = d.columns;
     this.direction = d.direction;
+    this.directions = d.direction.split(",");
+    this.multi = this.directions.length > 1;
     this.summary = d.summary;
     this.readOnly = d.read_only;
     const moved = d.cursor !== this.cursor;
@@ -154,7 +157,38 @@ function plot(id, traces, layout) {
   Plotly.react(id, traces, Object.assign(base, layout), { displaylogo: false, responsive: true });
 }
 
+// the rows no other row dominates (losses: every objective minimized), sorted by the first
+function paretoMask(points, directions) {
+  const sign = directions.map((d) => (d === "maximize" ? -1 : 1));
+  const loss = points.map((p) => p.map((v, j) => v * sign[j]));
+  const order = loss.map((_, i) => i).sort((a, b) => { for (let j = 0; j < sign.length; j++) if (loss[a][j] !== loss[b][j]) return loss[a][j] - loss[b][j]; return 0; });
+  const keep = new Array(points.length).fill(false), front = [];
+  for (const i of order) {
+    const y = loss[i];
+    const dominated = front.some((k) => { const f = loss[k]; let lt = false; for (let j = 0; j < y.length; j++) { if (f[j] > y[j]) return false; if (f[j] < y[j]) lt = true; } return lt; });
+    if (!dominated) { keep[i] = true; front.push(i); }
+  }
+  return keep;
+}
+
+function drawPareto(data, trials) {
+  const done = trials.filter((t) => t.state === "COMPLETE" && t.values && t.values.every((v) => typeof v === "number") && !t.excluded);
+  const feasible = done.filter((t) => t.feasible), infeasible = done.filter((t) => !t.feasible);
+  const best = paretoMask(feasible.map((t) => t.values), data.directions);
+  const front = feasible.filter((_, i) => best[i]), rest = feasible.filter((_, i) => !best[i]);
+  data.paretoSize = front.length;
+  front.sort((a, b) => a.values[0] - b.values[0]);
+  const xy = (ts) => ({ x: ts.map((t) => t.values[0]), y: ts.map((t) => t.values[1]), text: ts.map((t) => `#${t.number}`) });
+  plot("plot-history", [
+    Object.assign({ type: sc(rest.length), mode: "markers", name: "dominated", marker: { size: 5, color: "#90a4ae" } }, xy(rest)),
+    Object.assign({ type: "scatter", mode: "markers", name: "infeasible", marker: { size: 5, color: "#e0e0e0", symbol: "x" } }, xy(infeasible)),
+    Object.assign({ type: "scatter", mode: "lines+markers", name: "Pareto front", marker: { size: 7, color: "#d62728" }, line: { color: "#d62728", shape: "hv" } }, xy(front)),
+  ], { title: { text: `Pareto front (${front.length} trials)` }, xaxis: { title: { text: `objective 0 (${data.directions[0]})` } },
+    yaxis: { title: { text: `objective 1 (${data.directions[1]})` } } });
+}
+
 function drawHistory(data, trials) {
+  if (data.multi) { drawPareto(data, trials); return; }
   const done = trials.filter((t) => t.state === "COMPLETE" && t.value !== null && !t.excluded);
   const b = better(data.direction);
   let best = null;
@@ -370,7 +404,7 @@ function tableView(data, host) {
   function cell(t, key) {
     if (key === "number") return t.number;
     if (key === "state") return t.state;
-    if (key === "value") return t.value;
+    if (key === "value" || key === "values") return t.value; // several objectives: sorted by the first
     if (key === "excluded") return t.excluded ? "excluded" : "";
     return t.params[key.slice(6)];
   }
@@ -383,7 +417,7 @@ function tableView(data, host) {
     return [t.number, t.state, fmt(t.value), ...Object.values(t.params).map(fmt)].some((x) => String(x).includes(f));
   }
   function draw() {
-    const keys = ["number", "state", "value", ...data.columns.map((c) => `param:${c}`), "excluded"];
+    const keys = ["number", "state", data.multi ? "values" : "value", ...data.columns.map((c) => `param:${c}`), "excluded"];
     head.replaceChildren(el("tr", {}, ...keys.map((k) => el("th", { dataset: { key: k }, on: { click: () => {
       state.dir = state.sort === k ? -state.dir : 1; state.sort = k; draw(); } } }, k.startsWith("param:") ? k.slice(6) : k))));
     const rows = data.trials().filter(matches);
@@ -401,7 +435,7 @@ function tableView(data, host) {
     body.replaceChildren(...shown.map((t) => el("tr", { class: t.excluded ? "excluded" : "", dataset: { trial: t.number } },
       el("td", { class: "num" }, el("a", { href: `${studyURL(data.name)}/trial/${t.number}` }, `#${t.number}`)),
       el("td", { class: `state-${t.state}` }, t.state.toLowerCase() + (t.pause_reason ? ` (${t.pause_reason})` : "")),
-      el("td", { class: "num" }, fmt(t.value)),
+      el("td", { class: "num" }, data.multi ? (t.values ? t.values.map(fmt).join(", ") : "") : fmt(t.value)),
       ...data.columns.map((c) => el("td", {}, c in t.params ? fmt(t.params[c]) : "–")),
       el("td", {}, t.excluded ? `excluded${t.excluded.reason ? ": " + t.excluded.reason : ""}` : ""))));
     info.textContent = `${rows.length} trials · page ${state.page + 1} of ${pages}`;
@@ -475,6 +509,7 @@ async function studyPage() {
         ...Object.entries(s.states).filter(([, n]) => n).map(([k, n]) => el("span", { class: `state-${k}` }, `${k.toLowerCase()} `, el("b", {}, n))),
         el("span", {}, "best ", el("b", { id: "best-value" }, fmt(s.best_value))));
       const trials = data.trials();
+      if (data.multi) stats.lastChild.replaceChildren("Pareto front ", el("b", { id: "best-value" }, String(paretoMask(trials.filter((t) => t.state === "COMPLETE" && t.values && t.feasible && !t.excluded).map((t) => t.values), data.directions).filter(Boolean).length)));
       // the server answers these while the page draws the rest
       const base = `/api/studies/${encodeURIComponent(data.name)}`;
       const analysis = getJSON(`${base}/analysis`), importance = getJSON(`${base}/importance`);
@@ -525,7 +560,8 @@ async function trialPage() {
     main.replaceChildren(
       el("h1", {}, `Trial ${number} `, el("span", { class: `state-${t.state}`, id: "trial-state" }, t.state.toLowerCase())),
       t.excluded ? el("div", { class: "warn", id: "excluded" }, `excluded from samplers and best_*${t.excluded.reason ? ": " + t.excluded.reason : ""}`) : "",
-      el("div", { class: "stats" }, el("span", {}, "value ", el("b", { id: "trial-value" }, fmt(t.value))), el("span", {}, "started ", when(t.start)),
+      el("div", { class: "stats" }, el("span", {}, t.values ? "values " : "value ", el("b", { id: "trial-value" }, t.values ? t.values.map(fmt).join(", ") : fmt(t.value))),
+        t.constraints ? el("span", { class: t.constraints.every((c) => c <= 0) ? "" : "warn" }, "constraints ", el("b", {}, t.constraints.map(fmt).join(", "))) : "", el("span", {}, "started ", when(t.start)),
         el("span", {}, "finished ", when(t.end)), el("span", {}, "steps trained ", el("b", {}, t.resource))),
       el("div", { class: "card" }, el("div", { id: "plot-trial-curve", class: "plot" })),
       el("h2", {}, "Controls"),
