@@ -2,7 +2,7 @@
 random search, side by side in one run, by the hypervolume of what they found.
 
     pip install -e ".[bench]"                          # optuna (and torch for its GPSampler)
-    python benchmarks/multiobjective.py --quick        # smoke run: 2 seeds, budget 30, zdt1 + c2dtlz2
+    python benchmarks/multiobjective.py --quick        # smoke run: 2 seeds, budget 30, zdt1 + c2dtlz2 (~1 min)
     python benchmarks/multiobjective.py --methods auto,optuna-gp --budget 100 --resume
     python benchmarks/multiobjective.py --from-json benchmarks/results/multiobjective.json   # re-print
 
@@ -50,6 +50,7 @@ import shlex
 import signal
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 import warnings
@@ -452,6 +453,11 @@ def _pm(mean: float | None, se: float | None, digits: int = 3) -> str:
     return f"{mean:.{digits}f}" + (f" ±{se:.{digits}f}" if se is not None else "")
 
 
+def _seed_range(cells: dict[str, dict[str, dict[str, Any]]], method: str) -> str:
+    ns = [c[method]["n"] for c in cells.values() if c[method]["n"]]
+    return "0" if not ns else str(ns[0]) if min(ns) == max(ns) else f"{min(ns)}-{max(ns)}"
+
+
 def _losses(a: dict[str, Any]) -> list[list[str]]:
     """Per task and budget where ``FOCUS`` is not the best mean: the best method and the gap."""
     rows = []
@@ -538,7 +544,7 @@ def report(data: dict[str, Any], reprinted_by: str | None = None) -> str:
         rows.append(["**median (unconstrained)**", *(_sb._f(s[o]["median"]) if o in s else "-" for o in opts)])
         rows.append(["**mean rank [0-1]**", *(_pm(s[o]["rank"], s[o]["rank_se"]) if o in s else "-" for o in opts)])
         rows.append(["unconstrained tasks in mean", *(str(s[o]["tasks"]) if o in s else "0" for o in opts)])
-        rows.append(["seeds per task (min)", *(str(min(a["cell"][b][t][o]["n"] for t in a["tasks"])) for o in opts)])
+        rows.append(["seeds per task (range)", *(_seed_range(a["cell"][b], o) for o in opts)])
         add(_table(["task", *opts], rows))
         n_cells = {s[o]["rank_cells"] for o in s}
         add(f"mean rank (± s.e. over cells): over the {', '.join(map(str, n_cells))} (unconstrained task, seed) cells")
@@ -593,7 +599,7 @@ def report(data: dict[str, Any], reprinted_by: str | None = None) -> str:
 
 def _numeric(cell: str) -> bool:
     try:
-        float(cell.split(" ±")[0].split(" (")[0])
+        float(cell.split(" ±")[0].split(" (")[0].replace("-", "", 1 if cell[:1].isdigit() else 0))
     except ValueError:
         return cell in ("-", "")
     return True
@@ -675,8 +681,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seeds, args.budget = 2, 30
         args.tasks = args.tasks or ",".join(QUICK_TASKS)
-        if args.out == DEFAULT_OUT:
-            args.out = "benchmarks/results/multiobjective-quick.json"
+        if args.out == DEFAULT_OUT:  # a smoke run leaves the results folder alone
+            args.out = str(Path(tempfile.gettempdir()) / "sturgeon-multiobjective-quick.json")
     if args.seeds < 1 or args.budget < 1:
         p.error("--seeds and --budget must be >= 1")
     tasks = _split(args.tasks) or list(_mo_tasks.TASKS)

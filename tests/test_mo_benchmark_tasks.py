@@ -75,10 +75,10 @@ def test_synthetic_tasks_are_deterministic_and_in_range(name: str) -> None:
 @pytest.mark.parametrize("name", REAL)
 def test_real_tasks_are_deterministic_in_range_and_memoized(name: str) -> None:
     pytest.importorskip("sklearn")
-    draws = _draws(TASKS[name], 2, seed=2)
+    draws = _draws(TASKS[name], 1, seed=2)  # one random point and the two corners
     task = M.make_tasks()[name]
     first = [task.evaluate(p) for p in draws]
-    assert [M.make_tasks()[name].evaluate(p) for p in draws] == first  # not the memo: a fresh object
+    assert M.make_tasks()[name].evaluate(draws[0]) == first[0]  # not the memo: a fresh object
     for values in first:
         for v, (lo, hi) in zip(values, BOUNDS[name], strict=True):
             assert lo - 1e-12 <= v <= hi + 1e-12
@@ -127,8 +127,8 @@ def test_dtlz2_front_is_the_unit_sphere_and_c2_cuts_it() -> None:
     assert M.c2dtlz2_constraint([1.0, 0.0, 0.0])[0] < 0
     assert M.c2dtlz2_constraint(np.full(3, 1 / math.sqrt(3)))[0] < 0
     assert M.c2dtlz2_constraint([math.sqrt(0.5), math.sqrt(0.5), 0.0])[0] > 0
-    hv = M.best_hypervolume("c2dtlz2")
-    assert 0.6 < hv < M.best_hypervolume("dtlz2")
+    coarse = M._c2_grid_hypervolume(31)  # the benchmark extrapolates from this one and a finer one
+    assert 0.6 < coarse < M.best_hypervolume("dtlz2")
 
 
 def test_real_task_sizes() -> None:
