@@ -342,3 +342,21 @@ def test_the_cli_shows_the_front_and_exports_every_value(tmp_path):
     assert all(r["value"] == "" for r in rows)
     listed = runner.invoke(main, ["studies", "--storage", url]).output
     assert "minimize,maximize" in listed
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_scalarized_values_respect_dominance(m):
+    from sturgeon._frozen import FrozenTrial
+    from sturgeon.samplers._scalarize import scalarized, weights_for
+
+    rng = np.random.default_rng(m)
+    Y = rng.random((40, m))
+    trials = [
+        FrozenTrial(n, TrialState.COMPLETE, None, {}, {}, {}, {}, {}, None, None, objective_values=tuple(map(float, y)))
+        for n, y in enumerate(Y)
+    ]
+    for number in range(5):
+        scores = np.array([t.value for t in scalarized(trials, ["minimize"] * m, weights_for(0, number, m))])
+        for i, j in itertools.permutations(range(40), 2):
+            if np.all(Y[i] <= Y[j]) and np.any(Y[i] < Y[j]):
+                assert scores[i] <= scores[j]

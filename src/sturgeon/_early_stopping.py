@@ -45,6 +45,11 @@ class EarlyStopping:
             raise InvalidValueError(f"EarlyStopping: patience must be an int >= 1, got patience={patience!r}")
         if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
             raise InvalidValueError(f"EarlyStopping: min_delta must be a number >= 0, got min_delta={min_delta!r}")
+        if mode is None and trial is not None and trial.study.is_multi_objective:
+            raise InvalidValueError(
+                "EarlyStopping: the study has several objectives; say which way the watched score improves "
+                "with mode='min' or mode='max'"
+            )
         if mode is None:
             mode = "max" if trial is not None and trial.study.direction == "maximize" else "min"
         if mode not in ("min", "max"):
