@@ -266,7 +266,7 @@ def test_multi_objective_study_keeps_every_value(tmp_path: Path) -> None:
     for i in range(3):
         t = study.ask()
         x = t.suggest_float("x", 0, 1)
-        study.tell(t, [x + i, float("-inf") if i == 2 else -x])
+        study.tell(t, [x + i, float("-inf") if i == 2 else 2 * i - x])  # 0 and 1: neither dominates
     t = study.ask()
     t.suggest_float("x", 0, 1)
     study.tell(t, state=optuna.trial.TrialState.FAIL)
