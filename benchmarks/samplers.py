@@ -54,6 +54,7 @@ import time
 import traceback
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -455,10 +456,11 @@ def _numeric(cell: str) -> bool:
     return True
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    """A markdown-compatible table: numeric columns right-aligned, text columns left-aligned."""
+def _table(header: list[str], rows: list[list[str]], numeric: Callable[[str], bool] = _numeric) -> str:
+    """A markdown-compatible table: numeric columns (by ``numeric``) right-aligned, text columns
+    left-aligned."""
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
-    right = [i > 0 and all(_numeric(r[i]) for r in rows) for i in range(len(header))]
+    right = [i > 0 and all(numeric(r[i]) for r in rows) for i in range(len(header))]
 
     def fmt(cells: list[str]) -> str:
         return (

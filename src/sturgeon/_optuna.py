@@ -168,14 +168,10 @@ def _plain(direction: Any) -> Any:
 def _directions(direction: Any, directions: Sequence[Any] | None) -> tuple[str, Sequence[Any] | None]:
     """(direction, directions) for ``sturgeon.study.create_study``: one entry of ``directions``
     is ``direction``; ``StudyDirection`` members become their strings."""
-    if directions is not None:
+    if directions is not None:  # checked by sturgeon.study.create_study
         if direction is not None:
             raise InvalidValueError("create_study: give direction or directions, not both")
-        if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
-            raise InvalidValueError(f"create_study: directions must be a non-empty list, got {short_repr(directions)}")
-        if len(directions) > 1:
-            return "minimize", [_plain(d) for d in directions]
-        direction = directions[0]
+        return "minimize", [_plain(d) for d in directions] if isinstance(directions, (list, tuple)) else directions
     return ("minimize" if direction is None else _plain(direction)), None
 
 

@@ -1176,11 +1176,11 @@ class Study:
                     f"hypervolume: reference must be a list of {m} numbers, got {short_repr(reference)}"
                 )
             ref = as_losses([[float(r) for r in reference]], self._directions)[0]
-        elif done:
-            ref = default_reference(as_losses([t.values for t in done], self._directions))
-        else:
+        elif not done:
             raise NoCompletedTrialsError(f"study {self.name!r} has no feasible COMPLETE trial yet")
         Y = as_losses([t.values for t in done], self._directions) if done else np.zeros((0, m))
+        if reference is None:
+            ref = default_reference(Y)
         shown = as_losses([ref], self._directions)[0]  # back in the objectives' directions
         return hypervolume(Y, ref), [float(r) for r in shown]
 

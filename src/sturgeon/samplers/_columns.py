@@ -180,6 +180,14 @@ class ColumnCache:
             self._sync(history)
             return dict(sorted(self._together.get(name, frozenset())))
 
+    def _matrix(self, space: Mapping[str, Distribution], n: int) -> np.ndarray:
+        """The first ``n`` trials' encoded values of ``space``, one column per parameter (NaN:
+        the trial does not hold it). Call with the lock held."""
+        X = np.empty((n, len(space)))
+        for j, (name, dist) in enumerate(space.items()):
+            X[:, j] = self._column(name, dist)[:n]
+        return X
+
     def rows(
         self, history: Sequence[FrozenTrial], space: Mapping[str, Distribution], *, exclude: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -190,9 +198,7 @@ class ColumnCache:
         with self._lock:
             self._sync(history)
             n = len(self._trials)
-            X = np.empty((n, len(space)))
-            for j, (name, dist) in enumerate(space.items()):
-                X[:, j] = self._column(name, dist)[:n]
+            X = self._matrix(space, n)
             state = self._state[:n]
             has_any = ~np.isnan(X).all(axis=1) if space else np.zeros(n, dtype=bool)
             keep = (state == COMPLETE) | (((state == PENDING) | (state == PRUNED)) & has_any)
@@ -209,9 +215,7 @@ class ColumnCache:
         with self._lock:
             self._sync(history)
             n = len(self._trials)
-            X = np.empty((n, len(space)))
-            for j, (name, dist) in enumerate(space.items()):
-                X[:, j] = self._column(name, dist)[:n]
+            X = self._matrix(space, n)
             keep = np.asarray(~np.isnan(X).any(axis=1)) if space else np.zeros(n, dtype=bool)
             if exclude is not None and 0 <= exclude < n:
                 keep[exclude] = False

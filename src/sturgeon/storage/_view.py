@@ -243,9 +243,8 @@ class StudyView:
                 values = ev.value.get("values")
                 if values is not None:  # several objectives: "inf" / "nan" kept from imports only
                     rec.values = tuple(_NAN if v is None else float(v) for v in values)
-                    if not all(map(math.isfinite, rec.values)) and rec.state is TrialState.COMPLETE:
-                        nonfinite = "values"
-                if nonfinite is not None and rec.state is TrialState.COMPLETE:
+                unfit = nonfinite is not None or (rec.values is not None and not all(map(math.isfinite, rec.values)))
+                if unfit and rec.state is TrialState.COMPLETE:
                     self._nonfinite.add(n)
                 rec.complete = ev.time
                 if rec.start is None:
